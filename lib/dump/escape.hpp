@@ -1,0 +1,27 @@
+// composefs-dump(5) field escaping: backslash escapes on read, and the C tools'
+// exact escaping rules on print.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "util/result.hpp"
+
+namespace cfs::dump {
+
+/// Decodes `\\`, `\n`, `\r`, `\t` and `\xHH` (lower-case x, hex digits of either case).
+/// Any other escape, or a backslash at the end, is an error.
+Result<std::string> unescape(std::string_view field);
+
+/// How print escaping treats a field (values combine as bit flags).
+enum EscapeFlags : unsigned {
+  ESCAPE_STANDARD = 0,   // hex-escape everything that is not a graphic ASCII character
+  NOESCAPE_SPACE = 1,    // keep ' ' as is (composefs-info ls)
+  ESCAPE_EQUAL = 2,      // hex-escape '=' (xattr names and values)
+  ESCAPE_LONE_DASH = 4,  // a field that is exactly "-" is written "\x2d"
+};
+
+/// Appends `value` escaped as the C tools print it.
+void append_escaped(std::string& out, std::string_view value, unsigned flags);
+
+}  // namespace cfs::dump

@@ -1,0 +1,208 @@
+// Layout: the shared-xattr table and the placement of every inode, following
+// composefs-c's compute_erofs_shared_xattrs and compute_erofs_inodes.
+#include <algorithm>
+#include <unordered_map>
+
+#include "erofs/plan.hpp"
+#include "format/erofs_fs.hpp"
+
+namespace cfs::erofs::detail {
+namespace {
+
+namespace fmt = cfs::format;
+using fmt::EROFS_BLKSIZ;
+
+constexpr uint64_t round_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
+
+struct XattrKey {
+  std::string_view name, value;
+  bool operator==(const XattrKey&) const = default;
+};
+struct XattrKeyHash {
+  size_t operator()(const XattrKey& k) const {
+    return std::hash<std::string_view>{}(k.name) * 31 ^ std::hash<std::string_view>{}(k.value);
+  }
+};
+struct XattrUse {
+  const XattrEntry* first;
+  uint32_t count = 0;
+  int64_t offset = -1;
+};
+
+// Index byte and name suffix for a full xattr name (C: xattr_erofs_entry_index).
+uint8_t prefix_index(std::string_view name, std::string_view& suffix) {
+  static constexpr std::pair<std::string_view, uint8_t> prefixes[] = {
+      {"user.", fmt::EROFS_XATTR_INDEX_USER},
+      {"system.posix_acl_access", fmt::EROFS_XATTR_INDEX_POSIX_ACL_ACCESS},
+      {"system.posix_acl_default", fmt::EROFS_XATTR_INDEX_POSIX_ACL_DEFAULT},
+      {"trusted.", fmt::EROFS_XATTR_INDEX_TRUSTED},
+      {"security.", fmt::EROFS_XATTR_INDEX_SECURITY},
+  };
+  for (const auto& [prefix, index] : prefixes)
+    if (name.starts_with(prefix)) {
+      suffix = name.substr(prefix.size());
+      return index;
+    }
+  suffix = name;
+  return 0;
+}
+
+// C: compute_erofs_dir_size — dirents packed into 4 KiB blocks; a last group of
+// more than half a block gets a block of its own, otherwise it is the inline tail.
+void size_directory(Inode& ino) {
+  uint64_t blocks = 0, used = 0;
+  for (const Dirent& d : ino.dirents) {
+    uint64_t len = sizeof(fmt::erofs_dirent) + d.name.size();
+    if (used + len > EROFS_BLKSIZ) {
+      ++blocks;
+      used = 0;
+    }
+    used += len;
+  }
+  if (used > EROFS_BLKSIZ / 2) {
+    ++blocks;
+    used = 0;
+  }
+  ino.n_blocks = blocks;
+  ino.tailsize = used;
+}
+
+// C: compute_erofs_inode_size.
+void size_data(Inode& ino) {
+  ino.n_blocks = 0;
+  ino.tailsize = 0;
+  if (ino.type() == S_IFDIR) {
+    size_directory(ino);
+  } else if (ino.type() == S_IFLNK) {
+    ino.tailsize = ino.data.size();  // may move out of line in tail_padding()
+  } else if (ino.type() == S_IFREG && ino.size > 0) {
+    if (!ino.data.empty()) {
+      ino.n_blocks = ino.size / EROFS_BLKSIZ;
+      ino.tailsize = ino.size % EROFS_BLKSIZ;
+      if (ino.tailsize > EROFS_BLKSIZ / 2) {
+        ++ino.n_blocks;
+        ino.tailsize = 0;
+      }
+    } else {
+      uint32_t bits;
+      uint64_t chunks;
+      compute_chunking(ino.size, bits, chunks);
+      ino.tailsize = chunks * sizeof(uint32_t);  // the chunk table, all EROFS_NULL_ADDR
+    }
+  }
+}
+
+// C: lcfs_fits_in_erofs_compact. Uses the sizes before any tail relocation.
+bool fits_compact(const Plan& plan, const Inode& ino) {
+  if (ino.mtime_sec != plan.min_mtime_sec || ino.mtime_nsec != plan.min_mtime_nsec) return false;
+  if (ino.nlink > 0xffff || ino.uid > 0xffff || ino.gid > 0xffff) return false;
+  uint64_t size = ino.type() == S_IFDIR ? ino.n_blocks * EROFS_BLKSIZ + ino.tailsize : ino.size;
+  return size <= 0xffffffffULL;
+}
+
+void size_xattrs(Inode& ino) {
+  uint64_t inline_size = 0;
+  ino.n_shared = 0;
+  for (const auto& x : ino.xattrs) {
+    if (x.shared_offset >= 0)
+      ++ino.n_shared;
+    else
+      inline_size += xattr_entry_size(x);
+  }
+  ino.xattr_size = (ino.n_shared == 0 && inline_size == 0)
+                       ? 0
+                       : round_up(sizeof(fmt::erofs_xattr_ibody_header) + 4 * ino.n_shared + inline_size, 4);
+}
+
+// C: compute_erofs_inode_padding_for_tail — padding in front of the inode so its
+// inline tail does not cross a block boundary; may push the tail out of line.
+uint64_t tail_padding(Inode& ino, uint64_t pos, uint64_t inode_size) {
+  const uint64_t head = inode_size + ino.xattr_size;
+  const uint64_t total = head + ino.tailsize;
+  if (ino.type() == S_IFLNK) {
+    // Inode and target should share a block; a target that cannot goes out of line.
+    if (total / EROFS_BLKSIZ > 0) {
+      ++ino.n_blocks;
+      ino.tailsize = 0;
+    }
+    bool crosses = pos / EROFS_BLKSIZ != (pos + total - 1) / EROFS_BLKSIZ;
+    return crosses ? round_up(pos, EROFS_BLKSIZ) - pos : 0;
+  }
+  uint64_t remainder = EROFS_BLKSIZ - (pos + head) % EROFS_BLKSIZ;
+  if (remainder >= ino.tailsize) return 0;
+  uint64_t pad = round_up(remainder, fmt::EROFS_SLOTSIZE);
+  remainder = EROFS_BLKSIZ - (pos + head + pad) % EROFS_BLKSIZ;
+  if (ino.tailsize <= remainder) return pad;
+  // Quirk kept from C: the tail still does not fit (a chunk table near 4 KiB), so it
+  // becomes one more data block and the inode moves to the next block boundary.
+  ++ino.n_blocks;
+  ino.tailsize = 0;
+  return round_up(pos, EROFS_BLKSIZ) - pos;
+}
+
+}  // namespace
+
+uint64_t xattr_entry_size(const XattrEntry& x) {
+  std::string_view suffix;
+  prefix_index(x.name, suffix);
+  return round_up(sizeof(fmt::erofs_xattr_entry) + suffix.size() + x.value.size(), 4);
+}
+
+uint8_t xattr_prefix(std::string_view name, std::string_view& suffix) { return prefix_index(name, suffix); }
+
+void share_xattrs(Plan& plan) {
+  std::unordered_map<XattrKey, XattrUse, XattrKeyHash> uses;
+  uses.reserve(plan.inodes.size());
+  for (const Inode& ino : plan.inodes)
+    for (const auto& x : ino.xattrs) {
+      auto& use = uses.try_emplace(XattrKey{x.name, x.value}, XattrUse{&x}).first->second;
+      ++use.count;
+    }
+  // Every (name, value) used by two or more inodes is shared, in descending order of
+  // name, then value length, then value bytes (C: xattrs_ht_sort).
+  std::vector<XattrUse*> shared;
+  for (auto& [key, use] : uses)
+    if (use.count > 1) shared.push_back(&use);
+  std::sort(shared.begin(), shared.end(), [](const XattrUse* a, const XattrUse* b) {
+    if (a->first->name != b->first->name) return a->first->name > b->first->name;
+    if (a->first->value.size() != b->first->value.size()) return a->first->value.size() > b->first->value.size();
+    return a->first->value > b->first->value;
+  });
+  uint64_t offset = 0;
+  for (XattrUse* use : shared) {
+    use->offset = static_cast<int64_t>(offset);
+    plan.shared.push_back(use->first);
+    offset += xattr_entry_size(*use->first);
+  }
+  plan.shared_size = offset;
+  // An inode refers to at most 128 shared entries; later shared pairs stay inline.
+  for (Inode& ino : plan.inodes) {
+    uint32_t n_shared = 0;
+    for (auto& x : ino.xattrs) {
+      const XattrUse& use = uses.find(XattrKey{x.name, x.value})->second;
+      bool as_ref = use.offset >= 0 && n_shared < fmt::EROFS_XATTR_LONG_PREFIX;
+      x.shared_offset = as_ref ? use.offset : -1;
+      n_shared += as_ref;
+    }
+  }
+}
+
+void place_inodes(Plan& plan) {
+  uint64_t pos = fmt::EROFS_SUPER_OFFSET + sizeof(fmt::erofs_super_block);
+  for (Inode& ino : plan.inodes) {
+    size_data(ino);
+    ino.compact = fits_compact(plan, ino);
+    uint64_t inode_size = ino.compact ? sizeof(fmt::erofs_inode_compact) : sizeof(fmt::erofs_inode_extended);
+    size_xattrs(ino);
+    uint64_t aligned = round_up(pos, fmt::EROFS_SLOTSIZE);
+    uint64_t extra = tail_padding(ino, aligned, inode_size);
+    ino.ipad = aligned - pos + extra;
+    pos = aligned + extra;
+    ino.nid = pos / fmt::EROFS_SLOTSIZE;  // meta_blkaddr is 0: nids count from byte 0
+    plan.n_data_blocks += ino.n_blocks;
+    pos += inode_size + ino.xattr_size + ino.tailsize;
+  }
+  plan.inodes_end = round_up(pos, fmt::EROFS_SLOTSIZE);
+}
+
+}  // namespace cfs::erofs::detail

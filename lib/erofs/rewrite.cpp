@@ -1,0 +1,289 @@
+// Plan building: choose the format version, number the inodes in BFS order, apply
+// the overlayfs rewrites and add the root whiteouts, as composefs-c does before it
+// lays anything out (C: lcfs_write_update_version, rewrite_tree_for_erofs,
+// lcfs_compute_tree).
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <deque>
+#include <unordered_map>
+
+#include "erofs/plan.hpp"
+#include "format/composefs.hpp"
+#include "format/erofs_fs.hpp"
+
+namespace cfs::erofs::detail {
+namespace {
+
+using tree::Node;
+namespace fmt = cfs::format;
+
+const std::array<std::string, 256>& hex_names() {
+  static const std::array<std::string, 256> names = [] {
+    std::array<std::string, 256> n;
+    const char* digits = "0123456789abcdef";
+    for (int i = 0; i < 256; ++i) n[i] = {digits[i >> 4], digits[i & 15]};
+    return n;
+  }();
+  return names;
+}
+
+// A directory entry before numbering: a source node (possibly a hardlink entry), or
+// one of the automatic root whiteouts (node == nullptr, whiteout = its index 0-255).
+struct ChildEntry {
+  std::string_view name;
+  const Node* node;
+  int whiteout;
+};
+
+// The children of `dir`, sorted by name; for the root, merged with the whiteouts
+// "00".."ff" that no user entry shadows (C: add_overlay_whiteouts).
+std::vector<ChildEntry> child_entries(const Node& dir, bool is_root) {
+  std::vector<ChildEntry> out;
+  out.reserve(dir.children.size() + (is_root ? 256 : 0));
+  for (const Node* c : dir.children) out.push_back({c->name, c, -1});
+  if (!is_root) return out;
+  for (int i = 0; i < 256; ++i)
+    if (!tree::Tree::lookup_child(dir, hex_names()[i])) out.push_back({hex_names()[i], nullptr, i});
+  std::sort(out.begin(), out.end(), [](const ChildEntry& a, const ChildEntry& b) { return a.name < b.name; });
+  return out;
+}
+
+// C: lcfs_write_update_version — a whiteout anywhere (not behind a hardlink) needs v1.
+bool tree_has_whiteout(const tree::Tree& tree) {
+  std::vector<const Node*> stack{tree.root()};
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    if (n->type() == S_IFCHR && n->rdev == 0) return true;
+    for (const Node* c : n->children)
+      if (!c->is_hardlink()) stack.push_back(c);
+  }
+  return false;
+}
+
+// C: lcfs_node_set_xattr (from_external_input) including its size accounting, which
+// restarts at 0 on the writer's clone and wraps like size_t when an existing value
+// is replaced. We match it because its overflow decides whether C fails (ERANGE).
+Result<void> set_xattr(Inode& ino, std::string_view name, std::string_view value) {
+  constexpr uint64_t kMeta = 2 * fmt::LCFS_INODE_XATTRMETA_SIZE - 1;
+  auto it = std::find_if(ino.xattrs.begin(), ino.xattrs.end(), [&](const XattrEntry& x) { return x.name == name; });
+  if (it != ino.xattrs.end()) {
+    uint64_t old = kMeta + name.size() + it->value.size();
+    ino.xattrs.erase(it);
+    ino.xattr_budget = ino.xattrs.empty() ? 0 : ino.xattr_budget - old;
+  }
+  uint64_t entry = kMeta + name.size() + value.size() + (ino.xattrs.empty() ? fmt::LCFS_XATTR_HEADER_SIZE : 0);
+  if (ino.xattr_budget + entry > fmt::LCFS_INODE_EXTERNAL_XATTR_MAX)
+    return make_error(ERANGE, "xattrs too large after adding " + std::string(name));
+  ino.xattrs.push_back({std::string(name), std::string(value)});
+  ino.xattr_budget += entry;
+  return {};
+}
+
+class PlanBuilder {
+ public:
+  PlanBuilder(const tree::Tree& tree, Plan& plan) : tree_(tree), plan_(plan) {}
+  Result<void> build();
+
+ private:
+  void number_inodes();
+  Result<void> fill_dirents(Inode& dir);
+  Result<void> rewrite(uint32_t index);
+  Result<void> add_root_whiteouts_xattrs();
+  void finish_inodes();
+  Inode make_inode(const Node& n) const;
+
+  const tree::Tree& tree_;
+  Plan& plan_;
+  std::unordered_map<const Node*, uint32_t> index_;  // source node -> inode index
+  std::vector<uint32_t> parent_;                      // inode index -> parent inode index
+  std::vector<uint32_t> auto_whiteouts_;              // inode indexes of the root whiteouts
+  std::array<uint32_t, 256> whiteout_index_{};
+};
+
+Inode PlanBuilder::make_inode(const Node& n) const {
+  Inode ino;
+  ino.node = &n;
+  ino.mode = n.mode;
+  ino.nlink = n.nlink;
+  ino.uid = n.uid;
+  ino.gid = n.gid;
+  ino.rdev = n.rdev;
+  ino.size = n.size;
+  ino.mtime_sec = n.mtime_sec;
+  ino.mtime_nsec = n.mtime_nsec;
+  if (n.type() == S_IFLNK && n.payload) ino.data = *n.payload;
+  if (n.type() == S_IFREG) ino.data = n.content;
+  ino.xattrs.reserve(n.xattrs.size());
+  for (const auto& x : n.xattrs) ino.xattrs.push_back({x.name, x.value});
+  return ino;
+}
+
+// C: lcfs_compute_tree's BFS queue: the root, then each directory's non-hardlink
+// children in name order.
+void PlanBuilder::number_inodes() {
+  const Node& root = *tree_.root();
+  plan_.inodes.push_back(make_inode(root));
+  parent_.push_back(0);
+  index_[&root] = 0;
+  for (uint32_t i = 0; i < plan_.inodes.size(); ++i) {
+    const Node* n = plan_.inodes[i].node;
+    if (!n || !n->is_dir()) continue;
+    for (const ChildEntry& e : child_entries(*n, i == 0)) {
+      if (e.node && e.node->is_hardlink()) continue;
+      auto idx = static_cast<uint32_t>(plan_.inodes.size());
+      if (e.node) {
+        plan_.inodes.push_back(make_inode(*e.node));
+        index_[e.node] = idx;
+      } else {
+        plan_.inodes.emplace_back();  // filled in add_root_whiteouts_xattrs
+        whiteout_index_[e.whiteout] = idx;
+        auto_whiteouts_.push_back(idx);
+      }
+      parent_.push_back(i);
+    }
+  }
+}
+
+Result<void> PlanBuilder::fill_dirents(Inode& dir) {
+  const auto self = static_cast<uint32_t>(&dir - plan_.inodes.data());
+  for (const ChildEntry& e : child_entries(*dir.node, self == 0)) {
+    if (!e.node) {
+      dir.dirents.push_back({e.name, whiteout_index_[e.whiteout]});
+      continue;
+    }
+    auto it = index_.find(&e.node->target());
+    if (it == index_.end())
+      return make_error(EINVAL, "hardlink " + tree::Tree::path_of(*e.node) + " points outside the tree");
+    dir.dirents.push_back({e.name, it->second});
+  }
+  dir.dirents.push_back({".", self});
+  dir.dirents.push_back({"..", parent_[self]});
+  std::sort(dir.dirents.begin(), dir.dirents.end(), [](const Dirent& a, const Dirent& b) { return a.name < b.name; });
+  return {};
+}
+
+// C: rewrite_tree_node_for_erofs + add_overlayfs_xattrs for one inode.
+Result<void> PlanBuilder::rewrite(uint32_t index) {
+  Inode& ino = plan_.inodes[index];
+  if (ino.chunk_based()) {
+    uint32_t bits;
+    uint64_t chunks;
+    compute_chunking(ino.size, bits, chunks);
+    if (chunks > fmt::LCFS_MAX_NONINLINE_CHUNKS) return make_error(EFBIG, "file too large");
+  }
+  if (ino.type() == S_IFREG && !ino.data.empty() && ino.data.size() != ino.size)
+    return make_error(EINVAL, "inline content length differs from the file size");
+  // Escape existing trusted.overlay.* so overlayfs does not act on them.
+  for (auto& x : ino.xattrs)
+    if (x.name.starts_with(fmt::OVERLAY_XATTR_PREFIX))
+      x.name.insert(fmt::OVERLAY_XATTR_PREFIX.size(), "overlay.");
+  if (ino.chunk_based()) {
+    std::string metacopy;
+    if (const auto& digest = ino.node->digest) {
+      fmt::ovl_metacopy m{0, sizeof(fmt::ovl_metacopy), 0, 1, {}};
+      std::copy(digest->begin(), digest->end(), m.digest);
+      metacopy.assign(reinterpret_cast<const char*>(&m), sizeof m);
+    }
+    CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_METACOPY, metacopy));
+    const auto& payload = ino.node->payload;
+    // C: maybe_join_path("/", payload) always prepends "/", so "/abs" becomes "//abs".
+    if (payload && !payload->empty()) CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_REDIRECT, "/" + *payload));
+  }
+  if (ino.type() == S_IFCHR && ino.rdev == 0) {
+    ino.size = 0;
+    ino.data = {};
+    ino.mode = S_IFREG | (ino.mode & ~S_IFMT);
+    CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_ESCAPED_WHITEOUT, ""));
+    CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_USERXATTR_WHITEOUT, ""));
+    Inode& parent = plan_.inodes[parent_[index]];
+    CFS_CHECK(set_xattr(parent, fmt::OVERLAY_XATTR_ESCAPED_WHITEOUTS, ""));
+    CFS_CHECK(set_xattr(parent, fmt::OVERLAY_XATTR_USERXATTR_WHITEOUTS, ""));
+    if (plan_.version >= 1) {
+      CFS_CHECK(set_xattr(parent, fmt::OVERLAY_XATTR_ESCAPED_OPAQUE, "x"));
+      CFS_CHECK(set_xattr(parent, fmt::OVERLAY_XATTR_USERXATTR_OPAQUE, "x"));
+    }
+  }
+  return {};
+}
+
+// C: set_overlay_opaque + add_overlay_whiteouts, which run after the rewrite.
+Result<void> PlanBuilder::add_root_whiteouts_xattrs() {
+  Inode& root = plan_.inodes[0];
+  CFS_CHECK(set_xattr(root, fmt::OVERLAY_XATTR_OPAQUE, "y"));
+  const XattrEntry* selinux = nullptr;
+  for (const auto& x : root.xattrs)
+    if (x.name == "security.selinux") selinux = &x;
+  for (uint32_t idx : auto_whiteouts_) {
+    Inode& wo = plan_.inodes[idx];
+    wo.mode = S_IFCHR | 0644;
+    wo.uid = root.uid;
+    wo.gid = root.gid;
+    wo.mtime_sec = root.mtime_sec;
+    wo.mtime_nsec = root.mtime_nsec;
+    if (selinux) CFS_CHECK(set_xattr(wo, selinux->name, selinux->value));
+  }
+  return {};
+}
+
+// C: lcfs_compute_tree — directory nlink, canonical xattr order, minimum mtime, ACL flag.
+void PlanBuilder::finish_inodes() {
+  plan_.min_mtime_sec = plan_.inodes[0].mtime_sec;
+  plan_.min_mtime_nsec = plan_.inodes[0].mtime_nsec;
+  for (Inode& ino : plan_.inodes) {
+    if (ino.type() == S_IFDIR) {
+      ino.nlink = 2;
+      for (const Node* c : ino.node->children)
+        if (!c->is_hardlink() && c->is_dir()) ++ino.nlink;
+    }
+    std::sort(ino.xattrs.begin(), ino.xattrs.end(), [](const XattrEntry& a, const XattrEntry& b) { return a.name < b.name; });
+    if (ino.mtime_sec < plan_.min_mtime_sec ||
+        (ino.mtime_sec == plan_.min_mtime_sec && ino.mtime_nsec < plan_.min_mtime_nsec)) {
+      plan_.min_mtime_sec = ino.mtime_sec;
+      plan_.min_mtime_nsec = ino.mtime_nsec;
+    }
+    for (const auto& x : ino.xattrs)
+      if (x.name == "system.posix_acl_access" || x.name == "system.posix_acl_default") plan_.has_acl = true;
+  }
+}
+
+Result<void> PlanBuilder::build() {
+  number_inodes();
+  for (uint32_t i = 0; i < plan_.inodes.size(); ++i) {
+    Inode& ino = plan_.inodes[i];
+    if (!ino.node) continue;
+    if (ino.type() == S_IFDIR) CFS_CHECK(fill_dirents(ino));
+    auto r = rewrite(i);
+    if (!r) return make_error(r.error().errnum, tree::Tree::path_of(*ino.node) + ": " + r.error().msg);
+  }
+  CFS_CHECK(add_root_whiteouts_xattrs());
+  finish_inodes();
+  return {};
+}
+
+}  // namespace
+
+void compute_chunking(uint64_t size, uint32_t& chunkbits, uint64_t& chunk_count) {
+  // C: erofs_compute_chunk_bitsize — as few chunks as possible, each at least one
+  // block and at most 2^(12+31) bytes.
+  uint32_t bits = size > 1 ? static_cast<uint32_t>(std::bit_width(size - 1)) : 1;
+  bits = std::clamp<uint32_t>(bits, fmt::EROFS_BLKSIZ_BITS, fmt::EROFS_BLKSIZ_BITS + fmt::EROFS_CHUNK_FORMAT_BLKBITS_MASK);
+  chunkbits = bits;
+  chunk_count = (size >> bits) + ((size & ((uint64_t(1) << bits) - 1)) ? 1 : 0);
+}
+
+Result<Plan> build_plan(const tree::Tree& tree, const WriteOptions& options) {
+  if (!tree.root() || !tree.root()->is_dir()) return make_error(EINVAL, "the root must be a directory");
+  if (options.min_version > fmt::LCFS_VERSION_MAX || options.max_version > fmt::LCFS_VERSION_MAX)
+    return make_error(EINVAL, "unsupported format version (the newest is 1)");
+  Plan plan;
+  plan.version = options.min_version;
+  uint32_t max_version = std::max(options.max_version, options.min_version);
+  if (plan.version < 1 && max_version >= 1 && tree_has_whiteout(tree)) plan.version = 1;
+  PlanBuilder builder(tree, plan);
+  CFS_CHECK(builder.build());
+  return plan;
+}
+
+}  // namespace cfs::erofs::detail
