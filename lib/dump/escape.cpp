@@ -5,9 +5,11 @@
 namespace cfs::dump {
 
 Result<std::string> unescape(std::string_view field) {
-  std::string out;
+  size_t first = field.find('\\');
+  if (first == std::string_view::npos) return std::string(field);  // the common case
+  std::string out(field.substr(0, first));
   out.reserve(field.size());
-  for (size_t i = 0; i < field.size(); ++i) {
+  for (size_t i = first; i < field.size(); ++i) {
     char c = field[i];
     if (c != '\\') {
       out += c;

@@ -17,7 +17,7 @@ struct GzFile {
   }
 };
 
-constexpr unsigned kChunk = 1 << 20;
+constexpr unsigned kChunk = 256 << 10;
 
 }  // namespace
 

@@ -318,7 +318,7 @@ Result<tree::Tree> DumpParser::finish(bool ended_with_newline) {
     return make_error(EINVAL, "line " + std::to_string(state_->line_no) + ": missing newline at end of input");
   if (!state_->tree.root()) return make_error(EINVAL, "no entries in dump file");
   CFS_CHECK(state_->resolve_links());
-  state_->children.clear();
+  decltype(state_->children)().swap(state_->children);  // free the index before writing
   state_->tree.sort_children();
   return std::move(state_->tree);
 }

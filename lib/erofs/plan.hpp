@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,8 +16,8 @@
 namespace cfs::erofs::detail {
 
 struct XattrEntry {
-  std::string name;
-  std::string value;
+  std::string_view name;       // points into the source tree, a constant or Plan::strings
+  std::string_view value;
   int64_t shared_offset = -1;  // byte offset in the shared table, or -1 when stored inline
 };
 
@@ -42,11 +43,11 @@ struct Inode {
 
   // Layout (C: compute_erofs_inodes).
   bool compact = true;
-  uint64_t n_blocks = 0;             // data blocks owned in the data area
-  uint64_t tailsize = 0;             // bytes stored inline after the inode and xattrs
-  uint64_t ipad = 0;                 // zero bytes written before the inode
+  uint32_t n_blocks = 0;             // data blocks owned in the data area (0 or 1, dirs more)
+  uint32_t tailsize = 0;             // bytes stored inline after the inode and xattrs (<= 4096)
+  uint32_t ipad = 0;                 // zero bytes written before the inode (< 4096)
+  uint32_t xattr_size = 0;           // xattr area size (< 64 KiB + 512)
   uint64_t nid = 0;
-  uint64_t xattr_size = 0;           // xattr area size
   uint32_t n_shared = 0;             // shared-xattr references
 
   uint32_t type() const { return mode & S_IFMT; }
@@ -54,6 +55,10 @@ struct Inode {
 };
 
 struct Plan {
+  /// Keeps `s` alive as long as the plan; for xattr names and values the writer makes.
+  std::string_view keep(std::string s) { return strings.emplace_back(std::move(s)); }
+
+  std::deque<std::string> strings;           // never moves its elements
   uint32_t version = 0;
   std::vector<Inode> inodes;                 // BFS order; index == i_ino
   std::vector<const XattrEntry*> shared;     // shared-xattr table, in table order

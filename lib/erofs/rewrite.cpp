@@ -6,6 +6,7 @@
 #include <array>
 #include <bit>
 #include <deque>
+#include <optional>
 #include <unordered_map>
 
 #include "erofs/plan.hpp"
@@ -40,7 +41,7 @@ struct ChildEntry {
 // "00".."ff" that no user entry shadows (C: add_overlay_whiteouts).
 std::vector<ChildEntry> child_entries(const Node& dir, bool is_root) {
   std::vector<ChildEntry> out;
-  out.reserve(dir.children.size() + (is_root ? 256 : 0));
+  out.reserve(dir.children.size() + (is_root ? 256 : 0) + 2);
   for (const Node* c : dir.children) out.push_back({c->name, c, -1});
   if (!is_root) return out;
   for (int i = 0; i < 256; ++i)
@@ -62,6 +63,7 @@ bool tree_has_whiteout(const tree::Tree& tree) {
   return false;
 }
 
+// `name` and `value` must outlive the plan (constants, source strings or Plan::keep).
 // C: lcfs_node_set_xattr (from_external_input) including its size accounting, which
 // restarts at 0 on the writer's clone and wraps like size_t when an existing value
 // is replaced. We match it because its overflow decides whether C fails (ERANGE).
@@ -76,7 +78,7 @@ Result<void> set_xattr(Inode& ino, std::string_view name, std::string_view value
   uint64_t entry = kMeta + name.size() + value.size() + (ino.xattrs.empty() ? fmt::LCFS_XATTR_HEADER_SIZE : 0);
   if (ino.xattr_budget + entry > fmt::LCFS_INODE_EXTERNAL_XATTR_MAX)
     return make_error(ERANGE, "xattrs too large after adding " + std::string(name));
-  ino.xattrs.push_back({std::string(name), std::string(value)});
+  ino.xattrs.push_back({name, value});
   ino.xattr_budget += entry;
   return {};
 }
@@ -124,6 +126,9 @@ Inode PlanBuilder::make_inode(const Node& n) const {
 // children in name order.
 void PlanBuilder::number_inodes() {
   const Node& root = *tree_.root();
+  plan_.inodes.reserve(tree_.node_count() + 256);  // an upper bound: no regrowth copies
+  parent_.reserve(tree_.node_count() + 256);
+  index_.reserve(tree_.node_count());
   plan_.inodes.push_back(make_inode(root));
   parent_.push_back(0);
   index_[&root] = 0;
@@ -148,7 +153,9 @@ void PlanBuilder::number_inodes() {
 
 Result<void> PlanBuilder::fill_dirents(Inode& dir) {
   const auto self = static_cast<uint32_t>(&dir - plan_.inodes.data());
-  for (const ChildEntry& e : child_entries(*dir.node, self == 0)) {
+  auto entries = child_entries(*dir.node, self == 0);
+  dir.dirents.reserve(entries.size() + 2);
+  for (const ChildEntry& e : entries) {
     if (!e.node) {
       dir.dirents.push_back({e.name, whiteout_index_[e.whiteout]});
       continue;
@@ -158,9 +165,13 @@ Result<void> PlanBuilder::fill_dirents(Inode& dir) {
       return make_error(EINVAL, "hardlink " + tree::Tree::path_of(*e.node) + " points outside the tree");
     dir.dirents.push_back({e.name, it->second});
   }
-  dir.dirents.push_back({".", self});
-  dir.dirents.push_back({"..", parent_[self]});
-  std::sort(dir.dirents.begin(), dir.dirents.end(), [](const Dirent& a, const Dirent& b) { return a.name < b.name; });
+  // The entries are sorted already; "." and ".." go where their names sort (C keeps
+  // them in the same name-ordered child list, so " x" or "-x" come before them).
+  for (Dirent d : {Dirent{".", self}, Dirent{"..", parent_[self]}}) {
+    auto pos = std::lower_bound(dir.dirents.begin(), dir.dirents.end(), d.name,
+                                [](const Dirent& a, std::string_view n) { return a.name < n; });
+    dir.dirents.insert(pos, d);
+  }
   return {};
 }
 
@@ -178,7 +189,8 @@ Result<void> PlanBuilder::rewrite(uint32_t index) {
   // Escape existing trusted.overlay.* so overlayfs does not act on them.
   for (auto& x : ino.xattrs)
     if (x.name.starts_with(fmt::OVERLAY_XATTR_PREFIX))
-      x.name.insert(fmt::OVERLAY_XATTR_PREFIX.size(), "overlay.");
+      x.name = plan_.keep(std::string(fmt::OVERLAY_XATTR_ESCAPE_PREFIX) +
+                          std::string(x.name.substr(fmt::OVERLAY_XATTR_PREFIX.size())));
   if (ino.chunk_based()) {
     std::string metacopy;
     if (const auto& digest = ino.node->digest) {
@@ -186,10 +198,11 @@ Result<void> PlanBuilder::rewrite(uint32_t index) {
       std::copy(digest->begin(), digest->end(), m.digest);
       metacopy.assign(reinterpret_cast<const char*>(&m), sizeof m);
     }
-    CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_METACOPY, metacopy));
+    CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_METACOPY, plan_.keep(std::move(metacopy))));
     const auto& payload = ino.node->payload;
     // C: maybe_join_path("/", payload) always prepends "/", so "/abs" becomes "//abs".
-    if (payload && !payload->empty()) CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_REDIRECT, "/" + *payload));
+    if (payload && !payload->empty())
+      CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_REDIRECT, plan_.keep("/" + *payload)));
   }
   if (ino.type() == S_IFCHR && ino.rdev == 0) {
     ino.size = 0;
@@ -212,9 +225,9 @@ Result<void> PlanBuilder::rewrite(uint32_t index) {
 Result<void> PlanBuilder::add_root_whiteouts_xattrs() {
   Inode& root = plan_.inodes[0];
   CFS_CHECK(set_xattr(root, fmt::OVERLAY_XATTR_OPAQUE, "y"));
-  const XattrEntry* selinux = nullptr;
+  std::optional<XattrEntry> selinux;
   for (const auto& x : root.xattrs)
-    if (x.name == "security.selinux") selinux = &x;
+    if (x.name == "security.selinux") selinux = x;
   for (uint32_t idx : auto_whiteouts_) {
     Inode& wo = plan_.inodes[idx];
     wo.mode = S_IFCHR | 0644;
