@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs, with apt, whatever the build and the tests need that is missing.
+# Sourced by build.sh and run-tests.sh; safe to run again.
+set -euo pipefail
+
+CFS_PACKAGES=(g++ meson ninja-build pkg-config libssl-dev zlib1g-dev catch2 erofs-utils xz-utils gzip)
+
+cfs_install_deps() {
+  local missing=()
+  for pkg in "${CFS_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "Installing missing packages: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+}
