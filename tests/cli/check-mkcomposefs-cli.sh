@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Command-line behaviour of mkcomposefs: options, exit codes, messages, atomic output.
+#   check-mkcomposefs-cli.sh MKCOMPOSEFS
+set -uo pipefail
+mk=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL - $1"; fail=$((fail + 1)); }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
+printf '/ 4096 40755 2 0 0 0 0.0 - - -\n/a 0 100644 1 0 0 0 0.0 - - -\n' > "$work/good.dump"
+printf '/ 4096 40755 2 0 0 0 0.0 - - -\n/wo 0 20644 1 0 0 0 0.0 - - -\n' > "$work/whiteout.dump"
+
+# run EXPECTED_RC ARGS...: runs mkcomposefs, keeps stdout/stderr in $work/out, $work/err
+run() { local want=$1; shift; "$mk" "$@" > "$work/out" 2> "$work/err"; local rc=$?; [ "$rc" -eq "$want" ]; }
+one_line_err() { [ "$(wc -l < "$work/err")" -ge 1 ] && head -1 "$work/err" | grep -q '^mkcomposefs: '; }
+version_of() { od -An -tu4 -j12 -N4 "$1" | tr -d ' '; }
+
+check "--help exits 0 and prints usage" run 0 --help
+check "--help text names --from-file" grep -q -- '--from-file' "$work/out"
+check "unknown option exits 1" run 1 --frobnicate --from-file "$work/good.dump" "$work/x.cfs"
+check "unknown option message + usage" grep -q "unknown option '--frobnicate'" "$work/err"
+check "usage line printed on option error" grep -q '^Usage: mkcomposefs' "$work/err"
+check "no arguments exits 1" run 1
+check "missing IMAGE exits 1" run 1 --from-file "$work/good.dump"
+check "too many arguments exits 1" run 1 --from-file "$work/good.dump" a b
+check "--min-version=2 exits 1" run 1 --min-version=2 --from-file "$work/good.dump" "$work/x.cfs"
+check "--max-version=x exits 1" run 1 --max-version=x --from-file "$work/good.dump" "$work/x.cfs"
+check "--max-version without value exits 1" run 1 --from-file "$work/good.dump" "$work/x.cfs" --max-version
+check "--print-digest-only refuses an IMAGE" run 1 --print-digest-only --from-file "$work/good.dump" "$work/x.cfs"
+check "no image left after option errors" test ! -e "$work/x.cfs"
+
+check "default build of a whiteout uses version 1" run 0 --from-file "$work/whiteout.dump" "$work/v.cfs"
+check "  header says version 1" test "$(version_of "$work/v.cfs")" = 1
+check "--max-version=0 keeps version 0" run 0 --max-version=0 --from-file "$work/whiteout.dump" "$work/v0.cfs"
+check "  header says version 0" test "$(version_of "$work/v0.cfs")" = 0
+check "--min-version=1 alone gives version 1" run 0 --min-version=1 --from-file "$work/good.dump" "$work/v1.cfs"
+check "  header says version 1" test "$(version_of "$work/v1.cfs")" = 1
+check "--version=1 is --min-version=1" run 0 --version=1 --from-file "$work/good.dump" "$work/vv.cfs"
+check "  same bytes as --min-version=1" cmp -s "$work/v1.cfs" "$work/vv.cfs"
+check "--version VALUE (separate argument) works" run 0 --version 1 --from-file "$work/good.dump" "$work/vs.cfs"
+check "  same bytes" cmp -s "$work/v1.cfs" "$work/vs.cfs"
+
+check "--print-digest prints 64 hex digits" run 0 --print-digest --from-file "$work/good.dump" "$work/d.cfs"
+check "  output format" grep -qxE '[0-9a-f]{64}' "$work/out"
+cp "$work/out" "$work/digest1"
+check "--print-digest-only prints the same digest" run 0 --print-digest-only --from-file "$work/good.dump"
+check "  same digest" cmp -s "$work/out" "$work/digest1"
+check "stdin source and stdout image" bash -c "'$mk' --from-file - - < '$work/good.dump' > '$work/s.cfs'"
+check "  same bytes as a file" cmp -s "$work/s.cfs" "$work/d.cfs"
+gzip -c "$work/good.dump" > "$work/good.dump.gz"
+check "gzip input is detected" run 0 --from-file "$work/good.dump.gz" "$work/g.cfs"
+check "  same bytes" cmp -s "$work/g.cfs" "$work/d.cfs"
+check "gzip input on stdin" bash -c "'$mk' --from-file - '$work/g2.cfs' < '$work/good.dump.gz'"
+check "  same bytes" cmp -s "$work/g2.cfs" "$work/d.cfs"
+
+printf '/ 4096 40755 2 0 0 0 0.0 - - -\n/a 0 100644 1 0 0 0 0.0 - - - user.x=1 user.x=2\n' > "$work/dup.dump"
+echo "precious" > "$work/keep.cfs"
+check "failing build exits 1" run 1 --from-file "$work/dup.dump" "$work/keep.cfs"
+check "  one message naming the line" grep -qx 'mkcomposefs: line 2: xattr user.x given twice' "$work/err"
+check "  existing IMAGE untouched" grep -qx precious "$work/keep.cfs"
+check "  no temporary file left" test -z "$(find "$work" -name '.keep.cfs.tmp-*')"
+check "missing source file exits 1" run 1 --from-file "$work/nope.dump" "$work/n.cfs"
+check "  message names the path" one_line_err
+check "unwritable IMAGE directory exits 1" run 1 --from-file "$work/good.dump" "$work/no/such/dir/x.cfs"
+check "  message" one_line_err
+check "directory source without --from-file exits 1 with a message" run 1 "$work" "$work/dir.cfs"
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
