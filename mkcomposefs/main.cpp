@@ -40,46 +40,41 @@ class ImageSink : public erofs::Sink {
   fsverity::Hasher hasher_;
 };
 
-tree::Tree load_dump(const std::string& source) {
+Result<tree::Tree> load_dump(const std::string& source) {
   UniqueFd owned;
   int fd = STDIN_FILENO;
   if (source != "-") {
     owned.reset(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!owned.valid()) die(errno_error(errno, source).msg);
+    if (!owned.valid()) return errno_error(errno, source);
     fd = owned.get();
   }
   dump::ParseOptions parse_options;
   parse_options.strict = std::getenv("CFS_PARSE_STRICT") != nullptr;  // any value, as C
-  auto tree = dump::parse_dump_fd(fd, parse_options);
-  if (!tree) die(tree.error().msg);
-  return std::move(tree).value();
+  return dump::parse_dump_fd(fd, parse_options);
 }
 
-void write_output(const Options& o, const tree::Tree& tree) {
+// Returns instead of exiting so that an uncommitted AtomicFile removes its
+// temporary file on the way out.
+Result<void> write_output(const Options& o, const tree::Tree& tree) {
   erofs::WriteOptions wo{o.min_version, o.max_version};
   std::optional<AtomicFile> file;
   int fd = -1;
   if (o.image == "-") {
-    if (::isatty(STDOUT_FILENO)) die("stdout is a terminal; refusing to write an image to it");
+    if (::isatty(STDOUT_FILENO)) return make_error(EINVAL, "stdout is a terminal; refusing to write an image to it");
     fd = STDOUT_FILENO;
   } else if (!o.print_digest_only) {
-    auto f = AtomicFile::create(o.image);
-    if (!f) die(f.error().msg);
-    file.emplace(std::move(f).value());
+    file.emplace(CFS_TRY(AtomicFile::create(o.image)));
     fd = file->fd();
   }
   ImageSink sink(fd);
   auto written = erofs::write_image(tree, wo, sink);
-  if (!written) die("cannot write image: " + written.error().msg);
-  if (file) {
-    auto c = file->commit();
-    if (!c) die(c.error().msg);
-  }
+  if (!written) return make_error(written.error().errnum, "cannot write image: " + written.error().msg);
+  if (file) CFS_CHECK(file->commit());
   if (o.print_digest) {
-    auto d = sink.digest();
-    std::printf("%s\n", to_hex(d).c_str());
-    if (std::fflush(stdout) != 0) die(errno_error(errno, "stdout").msg);
+    std::printf("%s\n", to_hex(sink.digest()).c_str());
+    if (std::fflush(stdout) != 0) return errno_error(errno, "stdout");
   }
+  return {};
 }
 
 }  // namespace
@@ -94,7 +89,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!options->from_file) die(options->source + ": building from a directory is not supported yet; use --from-file");
-  cfs::tree::Tree tree = load_dump(options->source);
-  write_output(*options, tree);
+  auto tree = load_dump(options->source);
+  if (!tree) die(tree.error().msg);
+  auto written = write_output(*options, *tree);
+  if (!written) die(written.error().msg);
   return 0;
 }
