@@ -1,0 +1,72 @@
+// fs-verity file digests: computed in user space (streaming Merkle tree) and
+// measured/enabled through the kernel's FS_IOC_{MEASURE,ENABLE}_VERITY ioctls.
+//
+// Only the parameters composefs uses are supported: SHA-256, 4096-byte data and
+// tree blocks, no salt. The digest is the one FS_IOC_MEASURE_VERITY reports.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "util/result.hpp"
+
+namespace cfs::fsverity {
+
+/// An fs-verity SHA-256 file digest (FS_VERITY_HASH_ALG_SHA256 digest size).
+using Digest = std::array<uint8_t, 32>;
+
+/// Streaming fs-verity (SHA-256, 4096-byte blocks, no salt) digest, as the
+/// kernel's FS_IOC_MEASURE_VERITY reports it.
+///
+/// Memory use is one pending 4096-byte block per Merkle tree level, so it grows
+/// with log(size), not size. Feed any piece sizes to update(); full blocks are
+/// hashed straight from the caller's buffer. Hashing never allocates except when
+/// the tree gains a level. OpenSSL failures (which can only be allocation
+/// failures in the constructor) abort, since there is no error to return.
+/// A moved-from Hasher may only be destroyed or assigned to.
+class Hasher {
+ public:
+  Hasher();
+  ~Hasher();
+  Hasher(Hasher&&) noexcept;
+  Hasher& operator=(Hasher&&) noexcept;
+  Hasher(const Hasher&) = delete;
+  Hasher& operator=(const Hasher&) = delete;
+
+  /// Appends `data` to the file contents being measured.
+  void update(std::span<const uint8_t> data);
+
+  /// Returns the digest of everything passed to update() since construction or
+  /// the previous finish(), then resets to the empty state (buffers are kept).
+  Digest finish();
+
+  /// Bytes passed to update() since construction or the previous finish().
+  uint64_t size() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// fs-verity digest of an in-memory file content.
+Digest digest_of(std::span<const uint8_t> data);
+
+/// fs-verity digest of what `fd` reads from its current position to end of file.
+cfs::Result<Digest> digest_of_fd(int fd);
+
+/// The kernel's measurement of a verity-enabled file (FS_IOC_MEASURE_VERITY).
+/// Fails with errnum ENODATA when verity is not enabled on the file, ENOTTY or
+/// EOPNOTSUPP when the filesystem does not support it, EINVAL when the file's
+/// digest is not a SHA-256 one.
+cfs::Result<Digest> measure_fd(int fd);
+
+/// Enables fs-verity (SHA-256, 4096-byte blocks, no salt) on `fd`, which must be
+/// open read-only with no writers (FS_IOC_ENABLE_VERITY). The kernel's errno is
+/// passed through, e.g. EEXIST when already enabled, ETXTBSY when open for write,
+/// ENOTTY/EOPNOTSUPP when unsupported.
+cfs::Result<void> enable_fd(int fd);
+
+}  // namespace cfs::fsverity
