@@ -1,5 +1,9 @@
 // mkcomposefs: build a composefs image from a dump file (or a directory).
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <sched.h>
+#include <thread>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -7,6 +11,7 @@
 #include "erofs/writer.hpp"
 #include "fsverity/fsverity.hpp"
 #include "options.hpp"
+#include "scan/scan.hpp"
 #include "util/hex.hpp"
 #include "util/io.hpp"
 
@@ -53,6 +58,66 @@ Result<tree::Tree> load_dump(const std::string& source) {
   return dump::parse_dump_fd(fd, parse_options);
 }
 
+unsigned default_threads() {
+  cpu_set_t set;
+  if (::sched_getaffinity(0, sizeof set, &set) == 0) return static_cast<unsigned>(CPU_COUNT(&set));
+  return std::max(1U, std::thread::hardware_concurrency());
+}
+
+// A progress line on stderr, redrawn a few times a second while files are read.
+class ProgressLine {
+ public:
+  explicit ProgressLine(const scan::Progress& p) : p_(p), start_(std::chrono::steady_clock::now()) {
+    if (::isatty(STDERR_FILENO)) thread_ = std::thread([this] { run(); });
+  }
+  ~ProgressLine() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard lock(m_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    draw();
+    std::fputc('\n', stderr);
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(m_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return done_; })) draw();
+  }
+  void draw() const {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    double mib = static_cast<double>(p_.bytes_done.load()) / (1 << 20);
+    std::fprintf(stderr, "\rmkcomposefs: %llu/%llu files, %.0f/%.0f MiB, %.0f MiB/s   ",
+                 static_cast<unsigned long long>(p_.files_done.load()), static_cast<unsigned long long>(p_.files_total),
+                 mib, static_cast<double>(p_.bytes_total) / (1 << 20), secs > 0 ? mib / secs : 0.0);
+  }
+  const scan::Progress& p_;
+  std::chrono::steady_clock::time_point start_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+// C: lcfs_build + compute_digest + fill_store. Objects are durable before the image
+// is written.
+Result<tree::Tree> load_directory(const Options& o) {
+  scan::ScanOptions so{o.use_epoch, o.skip_devices, o.skip_xattrs, o.user_xattrs, o.hardlinks};
+  scan::ScanResult scanned = CFS_TRY(scan::scan_directory(o.source, so));
+  std::optional<store::ObjectStore> store;
+  if (o.digest_store) store.emplace(CFS_TRY(store::ObjectStore::open(*o.digest_store)));
+  scan::Progress progress;
+  {
+    ProgressLine line(progress);
+    CFS_CHECK(scan::fill_contents(scanned, o.threads ? o.threads : default_threads(), store ? &*store : nullptr, progress));
+  }
+  if (store) CFS_CHECK(store->publish());
+  return std::move(scanned.tree);
+}
+
 // Returns instead of exiting so that an uncommitted AtomicFile removes its
 // temporary file on the way out.
 Result<void> write_output(const Options& o, const tree::Tree& tree) {
@@ -88,8 +153,7 @@ int main(int argc, char** argv) {
     std::fputs(usage_text().c_str(), stdout);
     return 0;
   }
-  if (!options->from_file) die(options->source + ": building from a directory is not supported yet; use --from-file");
-  auto tree = load_dump(options->source);
+  auto tree = options->from_file ? load_dump(options->source) : load_directory(*options);
   if (!tree) die(tree.error().msg);
   auto written = write_output(*options, *tree);
   if (!written) die(written.error().msg);

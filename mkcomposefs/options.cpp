@@ -44,6 +44,7 @@ const OptionSpec kOptions[] = {
     {"skip-devices", Arg::None, [](Options& o, std::string_view, bool&) -> Result<void> { o.skip_devices = true; return {}; }},
     {"skip-xattrs", Arg::None, [](Options& o, std::string_view, bool&) -> Result<void> { o.skip_xattrs = true; return {}; }},
     {"user-xattrs", Arg::None, [](Options& o, std::string_view, bool&) -> Result<void> { o.user_xattrs = true; return {}; }},
+    {"hardlinks", Arg::None, [](Options& o, std::string_view, bool&) -> Result<void> { o.hardlinks = true; return {}; }},
     {"help", Arg::None, [](Options& o, std::string_view, bool&) -> Result<void> { o.help = true; return {}; }},
     {"digest-store", Arg::Required, [](Options& o, std::string_view v, bool&) -> Result<void> {
        if (v.empty()) return make_error(EINVAL, "empty path for --digest-store");
@@ -87,6 +88,7 @@ std::string usage_text() {
          "  --skip-devices        Don't store device nodes\n"
          "  --skip-xattrs         Don't store file xattrs\n"
          "  --user-xattrs         Only store user.* xattrs\n"
+         "  --hardlinks           Keep hard links of the source directory (one inode, real nlink)\n"
          "  --print-digest        Print the digest of the image\n"
          "  --print-digest-only   Print the digest of the image, don't write image\n"
          "  --min-version=N       Use this minimal format version (default=0)\n"
@@ -129,6 +131,7 @@ Result<Options> parse_options(int argc, char** argv) {
     CFS_CHECK(spec->apply(o, value, version_set));
   }
   if (o.help) return o;
+  if (o.skip_xattrs && o.user_xattrs) return make_error(EINVAL, "--skip-xattrs and --user-xattrs conflict");
   // As C: with either version option given, the other one defaults to 0; a max below
   // the min is raised to it.
   if (!version_set) o.max_version = 1;

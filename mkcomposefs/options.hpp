@@ -17,6 +17,7 @@ struct Options {
   bool skip_devices = false;
   bool skip_xattrs = false;
   bool user_xattrs = false;
+  bool hardlinks = false;          // beyond C: keep hard links of a source directory
   bool help = false;
   std::optional<std::string> digest_store;
   unsigned threads = 0;            // 0: CPUs available to the process

@@ -1,0 +1,164 @@
+#include "scan/scan.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <map>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "format/composefs.hpp"
+#include "util/io.hpp"
+
+namespace cfs::scan {
+namespace {
+
+namespace fmt = cfs::format;
+
+class Scanner {
+ public:
+  Scanner(const ScanOptions& options, ScanResult& out, std::string root)
+      : options_(options), out_(out), root_(std::move(root)) {}
+  Result<void> scan_dir(int dirfd, tree::Node& dir, const std::string& rel);
+  Result<void> load_node(int dirfd, const char* name, const std::string& rel, tree::Node& node, const struct stat& st);
+
+ private:
+  Result<void> read_xattrs(int dirfd, const char* name, const std::string& rel, tree::Node& node);
+  bool link_to_seen(const struct stat& st, tree::Node& node);
+
+  std::string show(const std::string& rel) const { return rel.empty() ? root_ : root_ + "/" + rel; }
+
+  const ScanOptions& options_;
+  ScanResult& out_;
+  std::string root_;
+  std::map<std::pair<dev_t, ino_t>, tree::Node*> seen_;  // --hardlinks only
+};
+
+std::string join(const std::string& dir, const char* name) { return dir.empty() ? name : dir + "/" + name; }
+
+// C: read_xattrs — through an O_PATH fd so symlinks and devices work too.
+Result<void> Scanner::read_xattrs(int dirfd, const char* name, const std::string& rel, tree::Node& node) {
+  UniqueFd fd(::openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return errno_error(errno, show(rel));
+  std::string proc = "/proc/self/fd/" + std::to_string(fd.get());
+  std::string names(256, '\0');
+  ssize_t len;
+  while ((len = ::listxattr(proc.c_str(), names.data(), names.size())) < 0 && errno == ERANGE)
+    names.resize(names.size() * 4);
+  if (len < 0) return errno == ENOTSUP ? Result<void>{} : errno_error(errno, show(rel));
+  size_t budget = 0;  // C's per-inode xattr accounting, limit 32767
+  for (size_t off = 0; off < static_cast<size_t>(len);) {
+    std::string key(names.c_str() + off);
+    off += key.size() + 1;
+    if (options_.user_xattrs && !key.starts_with("user.")) continue;
+    std::string value(256, '\0');
+    ssize_t vlen;
+    while ((vlen = ::getxattr(proc.c_str(), key.c_str(), value.data(), value.size())) < 0 && errno == ERANGE)
+      value.resize(value.size() * 4);
+    if (vlen < 0) return errno_error(errno, show(rel) + ": xattr " + key);
+    value.resize(static_cast<size_t>(vlen));
+    budget += (node.xattrs.empty() ? fmt::LCFS_XATTR_HEADER_SIZE : 0) + 7 + key.size() + value.size();
+    if (budget > fmt::LCFS_INODE_EXTERNAL_XATTR_MAX) return make_error(ERANGE, show(rel) + ": xattrs take more than 32767 bytes");
+    node.xattrs.push_back({std::move(key), std::move(value)});
+  }
+  return {};
+}
+
+bool Scanner::link_to_seen(const struct stat& st, tree::Node& node) {
+  if (!options_.hardlinks || S_ISDIR(st.st_mode) || st.st_nlink < 2) return false;
+  auto [it, inserted] = seen_.try_emplace({st.st_dev, st.st_ino}, &node);
+  if (inserted) return false;
+  node.link_to = it->second;
+  node.mode = it->second->mode;
+  return true;
+}
+
+// C: lcfs_load_node_from_file, minus the contents (fill_contents reads those).
+Result<void> Scanner::load_node(int dirfd, const char* name, const std::string& rel, tree::Node& node,
+                                const struct stat& st) {
+  if (link_to_seen(st, node)) return {};
+  node.mode = st.st_mode;
+  node.uid = st.st_uid;
+  node.gid = st.st_gid;
+  node.rdev = static_cast<uint32_t>(st.st_rdev);
+  node.size = static_cast<uint64_t>(st.st_size);
+  node.nlink = options_.hardlinks && !S_ISDIR(st.st_mode) ? static_cast<uint32_t>(st.st_nlink) : 1;
+  if (!options_.use_epoch) {
+    node.mtime_sec = st.st_mtim.tv_sec;
+    node.mtime_nsec = static_cast<uint32_t>(st.st_mtim.tv_nsec);
+  }
+  if (!tree::is_valid_file_type(node.mode)) return make_error(EINVAL, show(rel) + ": unsupported file type");
+  if (S_ISLNK(st.st_mode)) {
+    std::string target(fmt::PATH_MAX_LEN, '\0');
+    ssize_t n = ::readlinkat(dirfd, name, target.data(), target.size());
+    if (n < 0) return errno_error(errno, show(rel));
+    if (n == 0 || static_cast<size_t>(n) >= fmt::PATH_MAX_LEN) return make_error(EINVAL, show(rel) + ": symlink target empty or too long");
+    target.resize(static_cast<size_t>(n));
+    node.size = target.size();
+    node.payload = std::move(target);
+  }
+  if (S_ISREG(st.st_mode)) out_.files.push_back({&node, rel});
+  if (!options_.skip_xattrs) CFS_CHECK(read_xattrs(dirfd, name, rel, node));
+  return {};
+}
+
+struct DirCloser {
+  void operator()(DIR* d) const { ::closedir(d); }
+};
+
+// C: lcfs_build — readdir order does not matter, children are sorted afterwards.
+Result<void> Scanner::scan_dir(int dirfd, tree::Node& dir, const std::string& rel) {
+  int fd = ::openat(dirfd, rel.empty() ? "." : rel.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return errno_error(errno, show(rel));
+  std::unique_ptr<DIR, DirCloser> d(::fdopendir(fd));
+  if (!d) {
+    ::close(fd);
+    return errno_error(errno, show(rel));
+  }
+  std::vector<tree::Node*> subdirs;
+  while (true) {
+    errno = 0;
+    struct dirent* de = ::readdir(d.get());
+    if (!de) {
+      if (errno) return errno_error(errno, show(rel));
+      break;
+    }
+    std::string_view name = de->d_name;
+    if (name == "." || name == "..") continue;
+    std::string child_rel = join(rel, de->d_name);
+    struct stat st;
+    if (::fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) return errno_error(errno, show(child_rel));
+    if (options_.skip_devices && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) continue;
+    tree::Node* child = out_.tree.new_node();
+    child->name = de->d_name;
+    child->parent = &dir;
+    dir.children.push_back(child);
+    CFS_CHECK(load_node(fd, de->d_name, child_rel, *child, st));
+    if (S_ISDIR(st.st_mode)) subdirs.push_back(child);
+  }
+  d.reset();
+  for (tree::Node* sub : subdirs) CFS_CHECK(scan_dir(dirfd, *sub, join(rel, sub->name.c_str())));
+  return {};
+}
+
+}  // namespace
+
+Result<ScanResult> scan_directory(const std::string& root, const ScanOptions& options) {
+  ScanResult out;
+  out.root_path = root;
+  out.root_fd.reset(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!out.root_fd.valid()) return errno_error(errno, root);
+  struct stat st;
+  if (::fstat(out.root_fd.get(), &st) < 0) return errno_error(errno, root);
+  if (!S_ISDIR(st.st_mode)) return make_error(ENOTDIR, root + ": not a directory");
+  Scanner scanner(options, out, root);
+  tree::Node* top = out.tree.new_node();
+  out.tree.set_root(top);
+  auto r = scanner.load_node(out.root_fd.get(), ".", "", *top, st);
+  if (r) r = scanner.scan_dir(out.root_fd.get(), *top, "");
+  if (!r) return r.take_error();
+  out.tree.sort_children();
+  return out;
+}
+
+}  // namespace cfs::scan

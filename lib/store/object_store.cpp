@@ -1,0 +1,148 @@
+#include "store/object_store.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/hex.hpp"
+#include "util/io.hpp"
+
+namespace cfs::store {
+namespace {
+
+// Copies with reflink when the filesystem can share extents, then with
+// copy_file_range (in-kernel), then with read/write.
+Result<void> copy_contents(int src, int dst, uint64_t size) {
+  if (::ioctl(dst, FICLONE, src) == 0) return {};
+  loff_t in_off = 0, out_off = 0;
+  while (static_cast<uint64_t>(in_off) < size) {
+    ssize_t n = ::copy_file_range(src, &in_off, dst, &out_off, size - static_cast<uint64_t>(in_off), 0);
+    if (n > 0) continue;
+    if (n == 0) return make_error(EIO, "file shrank while being copied");
+    if (errno == EINTR) continue;
+    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return errno_error(errno, "copy");
+    break;  // not supported here: fall back to read/write from where we are
+  }
+  std::vector<uint8_t> buf(1 << 20);
+  while (static_cast<uint64_t>(in_off) < size) {
+    ssize_t n = ::pread(src, buf.data(), buf.size(), in_off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error(errno, "read");
+    if (n == 0) return make_error(EIO, "file shrank while being copied");
+    CFS_CHECK(write_all(dst, std::span<const uint8_t>(buf.data(), static_cast<size_t>(n))));
+    in_off += n;
+  }
+  return {};
+}
+
+std::string temp_name() {
+  static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  uint8_t bytes[10];
+  if (::getentropy(bytes, sizeof bytes) != 0)
+    for (auto& b : bytes) b = static_cast<uint8_t>(::random());
+  std::string s = ".tmp-";
+  for (uint8_t b : bytes) s += chars[b % (sizeof chars - 1)];
+  return s;
+}
+
+}  // namespace
+
+std::string object_path(const fsverity::Digest& digest) {
+  std::string hex = to_hex(digest);
+  return hex.substr(0, 2) + "/" + hex.substr(2);
+}
+
+Result<ObjectStore> ObjectStore::open(const std::string& path) {
+  if (::mkdir(path.c_str(), 0755) < 0 && errno != EEXIST) return errno_error(errno, path);
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno_error(errno, path);
+  return ObjectStore(path, UniqueFd(fd));
+}
+
+ObjectStore::ObjectStore(ObjectStore&& o) noexcept
+    : path_(std::move(o.path_)), dir_(std::move(o.dir_)), queued_(std::move(o.queued_)),
+      made_dirs_(std::move(o.made_dirs_)), pending_(std::move(o.pending_)) {
+  o.pending_.clear();
+}
+
+ObjectStore::~ObjectStore() {
+  for (const auto& p : pending_)
+    if (!p.tmp_name.empty()) ::unlinkat(dir_.get(), p.tmp_name.c_str(), 0);
+}
+
+bool ObjectStore::contains(const fsverity::Digest& digest) {
+  std::string name = object_path(digest);
+  {
+    std::lock_guard lock(mutex_);
+    if (queued_.count(name)) return true;
+  }
+  struct stat st;
+  return ::fstatat(dir_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+Result<void> ObjectStore::ensure_subdir(const std::string& name) {
+  {
+    std::lock_guard lock(mutex_);
+    if (made_dirs_.count(name)) return {};
+  }
+  if (::mkdirat(dir_.get(), name.c_str(), 0755) < 0 && errno != EEXIST) return errno_error(errno, path_ + "/" + name);
+  std::lock_guard lock(mutex_);
+  made_dirs_.insert(name);
+  return {};
+}
+
+Result<std::string> ObjectStore::copy_to_temp(int src_fd, uint64_t size, const std::string& src_name) {
+  std::string tmp;
+  UniqueFd dst;
+  for (int attempt = 0; !dst.valid(); ++attempt) {
+    tmp = temp_name();
+    dst.reset(::openat(dir_.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!dst.valid() && (errno != EEXIST || attempt > 100)) return errno_error(errno, path_ + "/" + tmp);
+  }
+  auto copied = copy_contents(src_fd, dst.get(), size);
+  if (copied && ::fchmod(dst.get(), 0644) < 0) copied = errno_error(errno, path_ + "/" + tmp);  // readable by all, whatever the umask
+  if (!copied) {
+    ::unlinkat(dir_.get(), tmp.c_str(), 0);
+    return make_error(copied.error().errnum, "copying " + src_name + " into " + path_ + ": " + copied.error().msg);
+  }
+  dst.reset();
+  // fs-verity needs a file with no writers; where it is unsupported we go on without it.
+  UniqueFd ro(::openat(dir_.get(), tmp.c_str(), O_RDONLY | O_CLOEXEC));
+  if (ro.valid()) (void)fsverity::enable_fd(ro.get());
+  return tmp;
+}
+
+Result<void> ObjectStore::add(int src_fd, uint64_t size, const fsverity::Digest& digest, const std::string& src_name) {
+  std::string name = object_path(digest);
+  {
+    std::lock_guard lock(mutex_);
+    if (!queued_.insert(name).second) return {};  // another file with the same content
+  }
+  struct stat st;
+  if (::fstatat(dir_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return {};
+  CFS_CHECK(ensure_subdir(name.substr(0, 2)));
+  std::string tmp = CFS_TRY(copy_to_temp(src_fd, size, src_name));
+  std::lock_guard lock(mutex_);
+  pending_.push_back({std::move(tmp), std::move(name)});
+  return {};
+}
+
+Result<void> ObjectStore::publish() {
+  if (pending_.empty()) return {};
+  // One syncfs instead of an fsync per object: the data of every temporary file
+  // is on disk before any of them gets its final name.
+  if (::syncfs(dir_.get()) < 0) return errno_error(errno, path_);
+  for (auto& p : pending_) {
+    if (::renameat(dir_.get(), p.tmp_name.c_str(), dir_.get(), p.final_name.c_str()) < 0)
+      return errno_error(errno, path_ + "/" + p.final_name);
+    p.tmp_name.clear();
+  }
+  // Make the renames themselves durable.
+  if (::syncfs(dir_.get()) < 0) return errno_error(errno, path_);
+  return {};
+}
+
+}  // namespace cfs::store

@@ -1,0 +1,62 @@
+// The content-addressed object store: file data named by its fs-verity digest as
+// STORE/xx/<62 hex digits>, mode 0644, shared by every image built against it.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "fsverity/fsverity.hpp"
+#include "util/result.hpp"
+#include "util/unique_fd.hpp"
+
+namespace cfs::store {
+
+/// "xx/yyyy..." (2 + 1 + 62 characters): an object's path inside the store, and the
+/// payload composefs records for it.
+std::string object_path(const fsverity::Digest& digest);
+
+/// Adds objects so that none ever appears under its final name incomplete.
+///
+/// add() copies content into a temporary file in the store (reflink, else
+/// copy_file_range, else read/write); publish() makes every added object durable
+/// with one syncfs() and only then renames them into place. Temporary files not
+/// published are removed when the store object is destroyed. add() may be called
+/// from several threads at once.
+class ObjectStore {
+ public:
+  /// Opens (creating it if needed) the store directory.
+  static Result<ObjectStore> open(const std::string& path);
+  ObjectStore(ObjectStore&& o) noexcept;
+  ObjectStore& operator=(ObjectStore&&) = delete;
+  ~ObjectStore();
+
+  /// True when the object is already in the store (or queued by add()).
+  bool contains(const fsverity::Digest& digest);
+  /// Copies `size` bytes of `src_fd` (from offset 0) as the object `digest`, unless
+  /// it is present already. `src_name` is used in error messages.
+  Result<void> add(int src_fd, uint64_t size, const fsverity::Digest& digest, const std::string& src_name);
+  /// syncfs, then rename every added object to its final name.
+  Result<void> publish();
+  /// Number of objects added by this run (published or pending).
+  size_t added() const { return pending_.size(); }
+
+ private:
+  struct Pending {
+    std::string tmp_name;
+    std::string final_name;
+  };
+  ObjectStore(std::string path, UniqueFd dir) : path_(std::move(path)), dir_(std::move(dir)) {}
+  Result<std::string> copy_to_temp(int src_fd, uint64_t size, const std::string& src_name);
+  Result<void> ensure_subdir(const std::string& name);
+
+  std::string path_;
+  UniqueFd dir_;
+  std::mutex mutex_;                  // guards the three containers below
+  std::unordered_set<std::string> queued_;
+  std::unordered_set<std::string> made_dirs_;
+  std::vector<Pending> pending_;
+};
+
+}  // namespace cfs::store
