@@ -106,16 +106,19 @@ class ProgressLine {
 // is written.
 Result<tree::Tree> load_directory(const Options& o) {
   scan::ScanOptions so{o.use_epoch, o.skip_devices, o.skip_xattrs, o.user_xattrs, o.hardlinks};
-  scan::ScanResult scanned = CFS_TRY(scan::scan_directory(o.source, so));
   std::optional<store::ObjectStore> store;
   if (o.digest_store) store.emplace(CFS_TRY(store::ObjectStore::open(*o.digest_store)));
   scan::Progress progress;
+  Result<tree::Tree> tree = make_error(EINVAL, "not scanned");
   {
     ProgressLine line(progress);
-    CFS_CHECK(scan::fill_contents(scanned, o.threads ? o.threads : default_threads(), store ? &*store : nullptr, progress));
+    scan::ContentReader contents(o.threads ? o.threads : default_threads(), store ? &*store : nullptr, progress);
+    tree = scan::scan_directory(o.source, so, contents);
+    auto read = contents.finish();
+    if (tree && !read) return read.take_error();
   }
-  if (store) CFS_CHECK(store->publish());
-  return std::move(scanned.tree);
+  if (tree && store) CFS_CHECK(store->publish());
+  return tree;
 }
 
 // Returns instead of exiting so that an uncommitted AtomicFile removes its

@@ -253,7 +253,10 @@ Result<void> DumpParser::State::parse_line(std::string_view line) {
   if (auto d = optional_field(f[DIGEST])) {
     std::string hex = CFS_TRY(unescape_field(*d, DIGEST, false));
     tree::Digest digest;
-    if (!from_hex(hex, digest)) return field_error(DIGEST, "expected 64 hex digits, got '" + hex + "'");
+    if (!from_hex(hex, digest)) {
+      bool cr = !hex.empty() && hex.back() == '\r';
+      return field_error(DIGEST, "expected 64 hex digits, got '" + hex + "'" + (cr ? " (CRLF line endings?)" : ""));
+    }
     node->digest = digest;
   }
 

@@ -1,8 +1,9 @@
-// fill_contents: one read of every regular file, on a pool of threads.
+// ContentReader: one read of every regular file, on a pool of threads fed by the scan.
 #include <algorithm>
-#include <mutex>
+#include <condition_variable>
+#include <deque>
 #include <fcntl.h>
-#include <sys/stat.h>
+#include <mutex>
 #include <thread>
 #include <unistd.h>
 
@@ -16,87 +17,120 @@ namespace {
 namespace fmt = cfs::format;
 constexpr size_t kReadChunk = 1 << 20;
 
-class ContentFiller {
- public:
-  ContentFiller(ScanResult& scan, store::ObjectStore* store, Progress& progress)
-      : scan_(scan), store_(store), progress_(progress) {}
+}  // namespace
 
-  void worker() {
-    std::vector<uint8_t> buf(kReadChunk);
-    while (!failed_.load()) {
-      size_t i = next_.fetch_add(1);
-      if (i >= scan_.files.size()) return;
-      auto r = fill_one(scan_.files[i], buf);
-      if (!r) fail(r.take_error());
-    }
-  }
+struct ContentReader::State {
+  store::ObjectStore* store;
+  Progress& progress;
+  UniqueFd root_fd;
+  std::string root_path;
 
-  Result<void> result() {
-    if (failed_.load()) return error_;
-    return {};
-  }
+  std::mutex mutex;                 // guards queue, closed, error
+  std::condition_variable ready;
+  std::deque<FileWork> queue;
+  bool closed = false;
+  std::optional<Error> error;
+  std::vector<std::thread> threads;
 
- private:
-  Result<void> fill_one(FileWork& work, std::vector<uint8_t>& buf);
-  void fail(Error e) {
-    std::lock_guard lock(error_mutex_);
-    if (!failed_.exchange(true)) error_ = std::move(e);
-  }
-
-  ScanResult& scan_;
-  store::ObjectStore* store_;
-  Progress& progress_;
-  std::atomic<size_t> next_{0};
-  std::atomic<bool> failed_{false};
-  std::mutex error_mutex_;
-  Error error_;
+  State(store::ObjectStore* s, Progress& p) : store(s), progress(p) {}
+  void worker();
+  Result<void> read_one(FileWork& work, std::vector<uint8_t>& buf);
 };
 
+void ContentReader::State::worker() {
+  std::vector<uint8_t> buf(kReadChunk);
+  while (true) {
+    FileWork work;
+    {
+      std::unique_lock lock(mutex);
+      ready.wait(lock, [&] { return !queue.empty() || closed; });
+      if (queue.empty() || error) return;
+      work = std::move(queue.front());
+      queue.pop_front();
+    }
+    auto r = read_one(work, buf);
+    if (!r) {
+      std::lock_guard lock(mutex);
+      if (!error) error = r.take_error();
+      queue.clear();
+    }
+  }
+}
+
 // C: lcfs_node_set_from_content with COMPUTE_DIGEST | BY_DIGEST, in one read.
-Result<void> ContentFiller::fill_one(FileWork& work, std::vector<uint8_t>& buf) {
+Result<void> ContentReader::State::read_one(FileWork& work, std::vector<uint8_t>& buf) {
   tree::Node& node = *work.node;
-  const std::string shown = scan_.root_path + "/" + work.path;
   if (node.size == 0) {  // empty files get no digest, payload or content
-    progress_.files_done.fetch_add(1);
+    progress.files_done.fetch_add(1);
     return {};
   }
-  UniqueFd fd(::openat(scan_.root_fd.get(), work.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  const std::string shown = root_path + "/" + work.path;
+  UniqueFd fd(::openat(root_fd.get(), work.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) return errno_error(errno, shown);
   fsverity::Hasher hasher;
   uint64_t total = 0;
   while (true) {
-    size_t n = CFS_TRY(read_full(fd.get(), buf));
-    if (n == 0) break;
-    total += n;
+    auto n = read_full(fd.get(), buf);
+    if (!n) return errno_error(n.error().errnum, shown);
+    total += *n;
     if (total > node.size) return make_error(EIO, shown + ": file grew while being read");
-    if (total <= fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX) node.content.append(reinterpret_cast<const char*>(buf.data()), n);
-    hasher.update(std::span<const uint8_t>(buf.data(), n));
-    progress_.bytes_done.fetch_add(n);
-    if (n < buf.size()) break;
+    if (total <= fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX) node.content.append(reinterpret_cast<const char*>(buf.data()), *n);
+    hasher.update(std::span<const uint8_t>(buf.data(), *n));
+    progress.bytes_done.fetch_add(*n);
+    if (*n < buf.size()) break;
   }
   if (total != node.size) return make_error(EIO, shown + ": file changed size while being read");
   node.digest = hasher.finish();
   node.payload = store::object_path(*node.digest);
   if (node.size > fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX) {
     node.content.clear();
-    if (store_) CFS_CHECK(store_->add(fd.get(), node.size, *node.digest, shown));
+    if (store) CFS_CHECK(store->add(fd.get(), node.size, *node.digest, shown));
   }
-  progress_.files_done.fetch_add(1);
+  progress.files_done.fetch_add(1);
   return {};
 }
 
-}  // namespace
+ContentReader::ContentReader(unsigned threads, store::ObjectStore* store, Progress& progress)
+    : state_(std::make_unique<State>(store, progress)) {
+  for (unsigned i = 0; i < std::max(1U, threads); ++i) state_->threads.emplace_back([s = state_.get()] { s->worker(); });
+}
 
-Result<void> fill_contents(ScanResult& scan, unsigned threads, store::ObjectStore* store, Progress& progress) {
-  progress.files_total = scan.files.size();
-  for (const auto& f : scan.files) progress.bytes_total += f.node->size;
-  ContentFiller filler(scan, store, progress);
-  unsigned n = std::max(1U, std::min<unsigned>(threads, static_cast<unsigned>(scan.files.size())));
-  std::vector<std::thread> pool;
-  for (unsigned i = 1; i < n; ++i) pool.emplace_back([&] { filler.worker(); });
-  filler.worker();
-  for (auto& t : pool) t.join();
-  return filler.result();
+ContentReader::~ContentReader() {
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->closed = true;
+    state_->queue.clear();
+  }
+  state_->ready.notify_all();
+  for (auto& t : state_->threads)
+    if (t.joinable()) t.join();
+}
+
+void ContentReader::set_root(int root_fd, std::string root_path) {
+  state_->root_fd.reset(::fcntl(root_fd, F_DUPFD_CLOEXEC, 0));
+  state_->root_path = std::move(root_path);
+}
+
+void ContentReader::add(FileWork work) {
+  state_->progress.files_total.fetch_add(1);
+  state_->progress.bytes_total.fetch_add(work.node->size);
+  {
+    std::lock_guard lock(state_->mutex);
+    if (state_->error) return;
+    state_->queue.push_back(std::move(work));
+  }
+  state_->ready.notify_one();
+}
+
+Result<void> ContentReader::finish() {
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->closed = true;
+  }
+  state_->ready.notify_all();
+  for (auto& t : state_->threads) t.join();
+  if (state_->error) return *state_->error;
+  return {};
 }
 
 }  // namespace cfs::scan

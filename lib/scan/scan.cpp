@@ -17,8 +17,8 @@ namespace fmt = cfs::format;
 
 class Scanner {
  public:
-  Scanner(const ScanOptions& options, ScanResult& out, std::string root)
-      : options_(options), out_(out), root_(std::move(root)) {}
+  Scanner(const ScanOptions& options, tree::Tree& tree, ContentReader& contents, std::string root)
+      : options_(options), tree_(tree), contents_(contents), root_(std::move(root)) {}
   Result<void> scan_dir(int dirfd, tree::Node& dir, const std::string& rel);
   Result<void> load_node(int dirfd, const char* name, const std::string& rel, tree::Node& node, const struct stat& st);
 
@@ -29,23 +29,24 @@ class Scanner {
   std::string show(const std::string& rel) const { return rel.empty() ? root_ : root_ + "/" + rel; }
 
   const ScanOptions& options_;
-  ScanResult& out_;
+  tree::Tree& tree_;
+  ContentReader& contents_;
   std::string root_;
   std::map<std::pair<dev_t, ino_t>, tree::Node*> seen_;  // --hardlinks only
 };
 
 std::string join(const std::string& dir, const char* name) { return dir.empty() ? name : dir + "/" + name; }
 
-// C: read_xattrs — through an O_PATH fd so symlinks and devices work too.
-Result<void> Scanner::read_xattrs(int dirfd, const char* name, const std::string& rel, tree::Node& node) {
-  UniqueFd fd(::openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.valid()) return errno_error(errno, show(rel));
-  std::string proc = "/proc/self/fd/" + std::to_string(fd.get());
+// C: read_xattrs. llistxattr/lgetxattr act on symlinks and devices themselves.
+Result<void> Scanner::read_xattrs(int /*dirfd*/, const char* /*name*/, const std::string& rel, tree::Node& node) {
+  const std::string path = show(rel);
   std::string names(256, '\0');
   ssize_t len;
-  while ((len = ::listxattr(proc.c_str(), names.data(), names.size())) < 0 && errno == ERANGE)
-    names.resize(names.size() * 4);
-  if (len < 0) return errno == ENOTSUP ? Result<void>{} : errno_error(errno, show(rel));
+  while ((len = ::llistxattr(path.c_str(), names.data(), names.size())) < 0 && errno == ERANGE) {
+    ssize_t need = ::llistxattr(path.c_str(), nullptr, 0);
+    names.resize(need > 0 ? static_cast<size_t>(need) : names.size() * 2);
+  }
+  if (len < 0) return errno == ENOTSUP ? Result<void>{} : errno_error(errno, path);
   size_t budget = 0;  // C's per-inode xattr accounting, limit 32767
   for (size_t off = 0; off < static_cast<size_t>(len);) {
     std::string key(names.c_str() + off);
@@ -53,9 +54,11 @@ Result<void> Scanner::read_xattrs(int dirfd, const char* name, const std::string
     if (options_.user_xattrs && !key.starts_with("user.")) continue;
     std::string value(256, '\0');
     ssize_t vlen;
-    while ((vlen = ::getxattr(proc.c_str(), key.c_str(), value.data(), value.size())) < 0 && errno == ERANGE)
-      value.resize(value.size() * 4);
-    if (vlen < 0) return errno_error(errno, show(rel) + ": xattr " + key);
+    while ((vlen = ::lgetxattr(path.c_str(), key.c_str(), value.data(), value.size())) < 0 && errno == ERANGE) {
+      ssize_t need = ::lgetxattr(path.c_str(), key.c_str(), nullptr, 0);
+      value.resize(need > 0 ? static_cast<size_t>(need) : value.size() * 2);
+    }
+    if (vlen < 0) return errno_error(errno, path + ": xattr " + key);
     value.resize(static_cast<size_t>(vlen));
     budget += (node.xattrs.empty() ? fmt::LCFS_XATTR_HEADER_SIZE : 0) + 7 + key.size() + value.size();
     if (budget > fmt::LCFS_INODE_EXTERNAL_XATTR_MAX) return make_error(ERANGE, show(rel) + ": xattrs take more than 32767 bytes");
@@ -97,7 +100,7 @@ Result<void> Scanner::load_node(int dirfd, const char* name, const std::string& 
     node.size = target.size();
     node.payload = std::move(target);
   }
-  if (S_ISREG(st.st_mode)) out_.files.push_back({&node, rel});
+  if (S_ISREG(st.st_mode)) contents_.add({&node, rel});
   if (!options_.skip_xattrs) CFS_CHECK(read_xattrs(dirfd, name, rel, node));
   return {};
 }
@@ -129,7 +132,7 @@ Result<void> Scanner::scan_dir(int dirfd, tree::Node& dir, const std::string& re
     struct stat st;
     if (::fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) return errno_error(errno, show(child_rel));
     if (options_.skip_devices && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) continue;
-    tree::Node* child = out_.tree.new_node();
+    tree::Node* child = tree_.new_node();
     child->name = de->d_name;
     child->parent = &dir;
     dir.children.push_back(child);
@@ -143,22 +146,21 @@ Result<void> Scanner::scan_dir(int dirfd, tree::Node& dir, const std::string& re
 
 }  // namespace
 
-Result<ScanResult> scan_directory(const std::string& root, const ScanOptions& options) {
-  ScanResult out;
-  out.root_path = root;
-  out.root_fd.reset(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!out.root_fd.valid()) return errno_error(errno, root);
+Result<tree::Tree> scan_directory(const std::string& root, const ScanOptions& options, ContentReader& contents) {
+  UniqueFd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root_fd.valid()) return errno_error(errno, root);
   struct stat st;
-  if (::fstat(out.root_fd.get(), &st) < 0) return errno_error(errno, root);
+  if (::fstat(root_fd.get(), &st) < 0) return errno_error(errno, root);
   if (!S_ISDIR(st.st_mode)) return make_error(ENOTDIR, root + ": not a directory");
-  Scanner scanner(options, out, root);
-  tree::Node* top = out.tree.new_node();
-  out.tree.set_root(top);
-  auto r = scanner.load_node(out.root_fd.get(), ".", "", *top, st);
-  if (r) r = scanner.scan_dir(out.root_fd.get(), *top, "");
-  if (!r) return r.take_error();
-  out.tree.sort_children();
-  return out;
+  contents.set_root(root_fd.get(), root);
+  tree::Tree tree;
+  Scanner scanner(options, tree, contents, root);
+  tree::Node* top = tree.new_node();
+  tree.set_root(top);
+  CFS_CHECK(scanner.load_node(root_fd.get(), ".", "", *top, st));
+  CFS_CHECK(scanner.scan_dir(root_fd.get(), *top, ""));
+  tree.sort_children();
+  return tree;
 }
 
 }  // namespace cfs::scan

@@ -6,7 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,27 +31,39 @@ struct FileWork {
   std::string path;  // relative to the scanned root
 };
 
-struct ScanResult {
-  tree::Tree tree;
-  UniqueFd root_fd;             // the scanned directory, for opening FileWork paths
-  std::string root_path;        // as given, for messages
-  std::vector<FileWork> files;  // in tree order
-};
-
-/// Walks `root` (which must be a directory). Errors name the path that failed.
-Result<ScanResult> scan_directory(const std::string& root, const ScanOptions& options);
-
-/// Counters a progress display may read while fill_contents runs.
+/// Counters a progress display may read while the contents are read.
 struct Progress {
   std::atomic<uint64_t> files_done{0};
   std::atomic<uint64_t> bytes_done{0};
-  uint64_t files_total = 0;
-  uint64_t bytes_total = 0;
+  std::atomic<uint64_t> files_total{0};
+  std::atomic<uint64_t> bytes_total{0};
 };
 
-/// Reads every file once: fs-verity digest, payload "xx/yyyy", inline content for
-/// files of 1-64 bytes; with a store, copies files of 65 bytes or more into it
-/// unless present. Runs on `threads` threads; the result does not depend on it.
-Result<void> fill_contents(ScanResult& scan, unsigned threads, store::ObjectStore* store, Progress& progress);
+/// Reads file contents on a pool of threads while the scan is still walking:
+/// each file is read once for its fs-verity digest, gets the payload "xx/yyyy" and,
+/// for 1-64 bytes, inline content; with a store, files of 65 bytes or more are
+/// copied into it unless present. The result does not depend on the thread count.
+class ContentReader {
+ public:
+  ContentReader(unsigned threads, store::ObjectStore* store, Progress& progress);
+  ~ContentReader();
+  ContentReader(const ContentReader&) = delete;
+  ContentReader& operator=(const ContentReader&) = delete;
+
+  /// Called by the scan when it has opened the root (before any add()).
+  void set_root(int root_fd, std::string root_path);
+  /// Queues one file; the node must stay valid and untouched by others until finish().
+  void add(FileWork work);
+  /// Waits for every queued file; the first error, if any.
+  Result<void> finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+/// Walks `root` (which must be a directory) into a tree, handing every regular file
+/// to `contents`. Errors name the path that failed.
+Result<tree::Tree> scan_directory(const std::string& root, const ScanOptions& options, ContentReader& contents);
 
 }  // namespace cfs::scan

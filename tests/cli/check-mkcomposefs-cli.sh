@@ -66,7 +66,12 @@ check "missing source file exits 1" run 1 --from-file "$work/nope.dump" "$work/n
 check "  message names the path" one_line_err
 check "unwritable IMAGE directory exits 1" run 1 --from-file "$work/good.dump" "$work/no/such/dir/x.cfs"
 check "  message" one_line_err
-check "directory source without --from-file exits 1 with a message" run 1 "$work" "$work/dir.cfs"
+mkdir -p "$work/tree/sub" && echo hello > "$work/tree/sub/f"
+check "a directory source builds an image" run 0 "$work/tree" "$work/dir.cfs"
+check "a dump file given without --from-file is refused" run 1 "$work/good.dump" "$work/notdir.cfs"
+check "  message says it is not a directory" grep -qi 'not a directory' "$work/err"
+check "--skip-xattrs and --user-xattrs conflict" run 1 --skip-xattrs --user-xattrs "$work/tree" "$work/c.cfs"
+check "--threads=0 is refused" run 1 --threads=0 "$work/tree" "$work/c.cfs"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
