@@ -92,13 +92,12 @@ Result<void> Scanner::load_node(int dirfd, const char* name, const std::string& 
   }
   if (!tree::is_valid_file_type(node.mode)) return make_error(EINVAL, show(rel) + ": unsupported file type");
   if (S_ISLNK(st.st_mode)) {
-    std::string target(fmt::PATH_MAX_LEN, '\0');
-    ssize_t n = ::readlinkat(dirfd, name, target.data(), target.size());
+    char target[fmt::PATH_MAX_LEN];
+    ssize_t n = ::readlinkat(dirfd, name, target, sizeof target);
     if (n < 0) return errno_error(errno, show(rel));
     if (n == 0 || static_cast<size_t>(n) >= fmt::PATH_MAX_LEN) return make_error(EINVAL, show(rel) + ": symlink target empty or too long");
-    target.resize(static_cast<size_t>(n));
-    node.size = target.size();
-    node.payload = std::move(target);
+    node.payload = std::string(target, static_cast<size_t>(n));  // exact size: thousands of symlinks
+    node.size = node.payload->size();
   }
   if (S_ISREG(st.st_mode)) contents_.add({&node, rel});
   if (!options_.skip_xattrs) CFS_CHECK(read_xattrs(dirfd, name, rel, node));

@@ -91,6 +91,9 @@ Result<void> AtomicFile::commit() {
   if (::close(fd_.release()) < 0) return errno_error(errno, path_);
   if (::rename(tmp_path_.c_str(), path_.c_str()) < 0) return errno_error(errno, path_);
   tmp_path_.clear();
+  // Make the new name itself durable.
+  UniqueFd dir(::open(dir_of(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.valid() && ::fsync(dir.get()) < 0 && errno != EINVAL) return errno_error(errno, dir_of(path_));
   return {};
 }
 
