@@ -21,7 +21,7 @@ const char* const kDump =
     "/00 0 20644 1 0 0 0 100.5 - - -\n"
     "/dir 0 40700 2 1000 1000 0 200.7 - - - trusted.overlay.x=esc user.a=1\n"
     "/dir/sub 0 40700 2 0 0 0 100.5 - - -\n"
-    "/dir/big 70000 100644 2 0 0 0 100.5 ab/cdef - "
+    "/dir/big 70000 100644 2 0 0 0 100.5 ab/cde - "
     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef security.selinux=x\n"
     "/dir/link 0 @120777 0 0 0 0 0.0 /dir/big - -\n"
     "/dir/wh 0 20600 1 0 0 0 100.5 - - -\n"
@@ -63,7 +63,7 @@ TEST_CASE("reader: write -> read -> write gives the same image", "[erofs][reader
   for (uint32_t version : {0u, 1u}) {
     auto img = image_of(kDump, version);
     tree::Tree t = read_ok(img);
-    CHECK(write(t, version) == img);
+    CHECK((write(t, version) == img));
     auto v = erofs::read_image_version(img);
     REQUIRE(v.ok());
     CHECK(*v == version);
@@ -89,10 +89,11 @@ TEST_CASE("reader: overlay xattrs are undone as C does", "[erofs][reader]") {
   // Version 1 marks the parent of a whiteout opaque; C keeps those (unescaped).
   CHECK(dir->find_xattr("trusted.overlay.opaque"));
   CHECK(dir->find_xattr("user.overlay.opaque"));
-  CHECK_FALSE(root.find_xattr("trusted.overlay.opaque"));
+  // The root holds the user's whiteout 00, so it is marked opaque too.
+  CHECK(root.find_xattr("trusted.overlay.opaque"));
   const tree::Node* big = tree::Tree::lookup_child(*dir, "big");
   REQUIRE(big);
-  CHECK(big->payload == std::optional<std::string>("ab/cdef"));
+  CHECK(big->payload == std::optional<std::string>("ab/cde"));
   REQUIRE(big->digest);
   CHECK((*big->digest)[0] == 0x01);
   CHECK(big->size == 70000);
@@ -158,17 +159,23 @@ TEST_CASE("reader: bit-flipped images never crash", "[erofs][reader][hostile]") 
   auto img = image_of(kDump);
   auto layout = erofs::reader::Image::open(img);
   REQUIRE(layout.ok());
-  // Every bit of the header, superblock and inode/xattr area.
+  // Every bit of the header and superblock; three bits of each byte of the inode
+  // and xattr area.
   const size_t end = std::min<size_t>(img.size(), layout->xattr_start() + 4096);
   size_t ok = 0, failed = 0;
+  auto try_flip = [&](size_t pos, uint8_t mask) {
+    img[pos] ^= mask;
+    auto t = erofs::read_image(img);
+    (t.ok() ? ok : failed)++;
+    if (t.ok()) (void)dump_of(*t);
+    img[pos] ^= mask;
+  };
   for (size_t pos = 0; pos < end; ++pos) {
-    for (int bit = 0; bit < 8; ++bit) {
-      img[pos] ^= uint8_t(1u << bit);
-      auto t = erofs::read_image(img);
-      (t.ok() ? ok : failed)++;
-      if (t.ok()) (void)dump_of(*t);
-      img[pos] ^= uint8_t(1u << bit);
-    }
+    if (pos >= 32 && pos < 1024) continue;  // zero padding, never read
+    if (pos < 1024 + 128)
+      for (int bit = 0; bit < 8; ++bit) try_flip(pos, uint8_t(1u << bit));
+    else
+      for (uint8_t mask : {0x01, 0x10, 0x80}) try_flip(pos, mask);
   }
   CHECK(failed > 0);
   CHECK(ok > 0);
@@ -223,7 +230,7 @@ TEST_CASE("reader: nesting depth is bounded", "[erofs][reader][hostile]") {
     for (unsigned i = 0; i < depth; ++i) {
       tree::Node* child = t.new_node();
       child->mode = S_IFDIR | 0755;
-      child->name = "a";
+      child->name.push_back('a');  // not = "a": GCC 12 -O3 false -Wrestrict
       child->parent = cur;
       cur->children.push_back(child);
       cur = child;
