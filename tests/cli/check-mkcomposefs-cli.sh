@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Command-line behaviour of mkcomposefs: options, exit codes, messages, atomic output.
-#   check-mkcomposefs-cli.sh MKCOMPOSEFS
+#   check-mkcomposefs-cli.sh MKCOMPOSEFS COMPOSEFS_INFO
 set -uo pipefail
 mk=$1
+info=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pass=0 fail=0
@@ -72,6 +73,16 @@ check "a dump file given without --from-file is refused" run 1 "$work/good.dump"
 check "  message says it is not a directory" grep -qi 'not a directory' "$work/err"
 check "--skip-xattrs and --user-xattrs conflict" run 1 --skip-xattrs --user-xattrs "$work/tree" "$work/c.cfs"
 check "--threads=0 is refused" run 1 --threads=0 "$work/tree" "$work/c.cfs"
+
+# --hardlinks (beyond C): one inode with the real link count; off by default.
+mkdir -p "$work/hl" && head -c 1000 /dev/zero > "$work/hl/a" && ln "$work/hl/a" "$work/hl/b"
+check "--hardlinks builds" run 0 --hardlinks "$work/hl" "$work/hl.cfs"
+"$info" dump "$work/hl.cfs" > "$work/hl.dump"
+check "  b is a hardlink line to /a" grep -q '^/b 1000 @100644 2 ' "$work/hl.dump"
+check "  a keeps nlink 2" grep -q '^/a 1000 100644 2 ' "$work/hl.dump"
+check "without --hardlinks: two inodes with nlink 1" run 0 "$work/hl" "$work/nohl.cfs"
+"$info" dump "$work/nohl.cfs" > "$work/nohl.dump"
+check "  no hardlink line" test "$(grep -c '^/[ab] 1000 100644 1 ' "$work/nohl.dump")" = 2
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
