@@ -153,10 +153,12 @@ uint8_t xattr_prefix(std::string_view name, std::string_view& suffix) { return p
 void share_xattrs(Plan& plan) {
   std::unordered_map<XattrKey, XattrUse, XattrKeyHash> uses;
   uses.reserve(plan.inodes.size());
+  std::vector<XattrUse*> use_of;  // per xattr, in inode order: hash each pair once
   for (const Inode& ino : plan.inodes)
     for (const auto& x : ino.xattrs) {
       auto& use = uses.try_emplace(XattrKey{x.name, x.value}, XattrUse{&x}).first->second;
       ++use.count;
+      use_of.push_back(&use);
     }
   // Every (name, value) used by two or more inodes is shared, in descending order of
   // name, then value length, then value bytes (C: xattrs_ht_sort).
@@ -176,10 +178,11 @@ void share_xattrs(Plan& plan) {
   }
   plan.shared_size = offset;
   // An inode refers to at most 128 shared entries; later shared pairs stay inline.
+  auto next_use = use_of.begin();
   for (Inode& ino : plan.inodes) {
     uint32_t n_shared = 0;
     for (auto& x : ino.xattrs) {
-      const XattrUse& use = uses.find(XattrKey{x.name, x.value})->second;
+      const XattrUse& use = **next_use++;
       bool as_ref = use.offset >= 0 && n_shared < fmt::EROFS_XATTR_LONG_PREFIX;
       x.shared_offset = as_ref ? use.offset : -1;
       n_shared += as_ref;

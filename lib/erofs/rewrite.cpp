@@ -29,6 +29,8 @@ const std::array<std::string, 256>& hex_names() {
   return names;
 }
 
+bool dirent_less(const Dirent& a, const Dirent& b) { return a.name < b.name; }
+
 // A directory entry before numbering: a source node (possibly a hardlink entry), or
 // one of the automatic root whiteouts (node == nullptr, whiteout = its index 0-255).
 struct ChildEntry {
@@ -89,8 +91,16 @@ class PlanBuilder {
   Result<void> build();
 
  private:
+  struct LinkEntry {
+    uint32_t dir;           // inode index of the directory holding the entry
+    std::string_view name;  // the entry's name
+    const Node* target;     // the inode it shows
+    const Node* entry;      // the hardlink entry, for messages
+  };
+  static constexpr uint32_t kUnresolved = UINT32_MAX;
+
   void number_inodes();
-  Result<void> fill_dirents(Inode& dir);
+  Result<void> resolve_links();
   Result<void> rewrite(uint32_t index);
   Result<void> add_root_whiteouts_xattrs();
   void finish_inodes();
@@ -98,10 +108,9 @@ class PlanBuilder {
 
   const tree::Tree& tree_;
   Plan& plan_;
-  std::unordered_map<const Node*, uint32_t> index_;  // source node -> inode index
+  std::vector<LinkEntry> links_;                      // hardlink entries to resolve
   std::vector<uint32_t> parent_;                      // inode index -> parent inode index
   std::vector<uint32_t> auto_whiteouts_;              // inode indexes of the root whiteouts
-  std::array<uint32_t, 256> whiteout_index_{};
 };
 
 Inode PlanBuilder::make_inode(const Node& n) const {
@@ -123,54 +132,56 @@ Inode PlanBuilder::make_inode(const Node& n) const {
 }
 
 // C: lcfs_compute_tree's BFS queue: the root, then each directory's non-hardlink
-// children in name order.
+// children in name order. Directory entries are made on the way; those of hardlink
+// entries point at inodes that may not be numbered yet and are resolved afterwards.
 void PlanBuilder::number_inodes() {
   const Node& root = *tree_.root();
   plan_.inodes.reserve(tree_.node_count() + 256);  // an upper bound: no regrowth copies
   parent_.reserve(tree_.node_count() + 256);
-  index_.reserve(tree_.node_count());
   plan_.inodes.push_back(make_inode(root));
   parent_.push_back(0);
-  index_[&root] = 0;
   for (uint32_t i = 0; i < plan_.inodes.size(); ++i) {
     const Node* n = plan_.inodes[i].node;
     if (!n || !n->is_dir()) continue;
-    for (const ChildEntry& e : child_entries(*n, i == 0)) {
-      if (e.node && e.node->is_hardlink()) continue;
+    auto entries = child_entries(*n, i == 0);
+    std::vector<Dirent> dirents;
+    dirents.reserve(entries.size() + 2);
+    for (const ChildEntry& e : entries) {
       auto idx = static_cast<uint32_t>(plan_.inodes.size());
-      if (e.node) {
+      if (e.node && e.node->is_hardlink()) {
+        links_.push_back({i, e.name, &e.node->target(), e.node});
+        idx = kUnresolved;
+      } else if (e.node) {
         plan_.inodes.push_back(make_inode(*e.node));
-        index_[e.node] = idx;
+        parent_.push_back(i);
       } else {
         plan_.inodes.emplace_back();  // filled in add_root_whiteouts_xattrs
-        whiteout_index_[e.whiteout] = idx;
+        parent_.push_back(i);
         auto_whiteouts_.push_back(idx);
       }
-      parent_.push_back(i);
+      dirents.push_back({e.name, idx});
     }
+    // "." and ".." go where their names sort (C keeps them in the same name-ordered
+    // child list, so " x" or "-x" come before them).
+    for (Dirent d : {Dirent{".", i}, Dirent{"..", parent_[i]}})
+      dirents.insert(std::lower_bound(dirents.begin(), dirents.end(), d, dirent_less), d);
+    plan_.inodes[i].dirents = std::move(dirents);
   }
 }
 
-Result<void> PlanBuilder::fill_dirents(Inode& dir) {
-  const auto self = static_cast<uint32_t>(&dir - plan_.inodes.data());
-  auto entries = child_entries(*dir.node, self == 0);
-  dir.dirents.reserve(entries.size() + 2);
-  for (const ChildEntry& e : entries) {
-    if (!e.node) {
-      dir.dirents.push_back({e.name, whiteout_index_[e.whiteout]});
-      continue;
-    }
-    auto it = index_.find(&e.node->target());
-    if (it == index_.end())
-      return make_error(EINVAL, "hardlink " + tree::Tree::path_of(*e.node) + " points outside the tree");
-    dir.dirents.push_back({e.name, it->second});
-  }
-  // The entries are sorted already; "." and ".." go where their names sort (C keeps
-  // them in the same name-ordered child list, so " x" or "-x" come before them).
-  for (Dirent d : {Dirent{".", self}, Dirent{"..", parent_[self]}}) {
-    auto pos = std::lower_bound(dir.dirents.begin(), dir.dirents.end(), d.name,
-                                [](const Dirent& a, std::string_view n) { return a.name < n; });
-    dir.dirents.insert(pos, d);
+// Points hardlink entries at their targets' inodes.
+Result<void> PlanBuilder::resolve_links() {
+  if (links_.empty()) return {};
+  std::unordered_map<const Node*, uint32_t> index;
+  index.reserve(plan_.inodes.size());
+  for (uint32_t i = 0; i < plan_.inodes.size(); ++i)
+    if (plan_.inodes[i].node) index.emplace(plan_.inodes[i].node, i);
+  for (const LinkEntry& l : links_) {
+    auto it = index.find(l.target);
+    if (it == index.end())
+      return make_error(EINVAL, "hardlink " + tree::Tree::path_of(*l.entry) + " points outside the tree");
+    auto& dirents = plan_.inodes[l.dir].dirents;
+    std::lower_bound(dirents.begin(), dirents.end(), Dirent{l.name, 0}, dirent_less)->inode = it->second;
   }
   return {};
 }
@@ -263,10 +274,10 @@ void PlanBuilder::finish_inodes() {
 
 Result<void> PlanBuilder::build() {
   number_inodes();
+  CFS_CHECK(resolve_links());
   for (uint32_t i = 0; i < plan_.inodes.size(); ++i) {
     Inode& ino = plan_.inodes[i];
     if (!ino.node) continue;
-    if (ino.type() == S_IFDIR) CFS_CHECK(fill_dirents(ino));
     auto r = rewrite(i);
     if (!r) return make_error(r.error().errnum, tree::Tree::path_of(*ino.node) + ": " + r.error().msg);
   }
