@@ -8,6 +8,7 @@
 #include "erofs/reader/reader.hpp"
 #include "erofs/writer.hpp"
 #include "util/io.hpp"
+#include "util/memory.hpp"
 
 namespace {
 
@@ -30,6 +31,7 @@ class FdSink : public cfs::erofs::Sink {
 }  // namespace
 
 int main(int argc, char** argv) {
+  cfs::prefer_huge_pages();
   if (argc <= 1) {
     std::fprintf(stderr, "No source path specified\n");
     usage(argv[0]);

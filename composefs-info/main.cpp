@@ -8,10 +8,12 @@
 #include "commands.hpp"
 #include "options.hpp"
 #include "util/unique_fd.hpp"
+#include "util/memory.hpp"
 
 using namespace cfs::info;
 
 int main(int argc, char** argv) {
+  cfs::prefer_huge_pages();
   Options o = parse_options(argc, argv);
   if (o.help) {
     write_stdout(help_text(argv[0]));

@@ -14,6 +14,7 @@
 #include "scan/scan.hpp"
 #include "util/hex.hpp"
 #include "util/io.hpp"
+#include "util/memory.hpp"
 
 namespace cfs::mkcomposefs {
 namespace {
@@ -150,6 +151,7 @@ Result<void> write_output(const Options& o, const tree::Tree& tree) {
 
 int main(int argc, char** argv) {
   using namespace cfs::mkcomposefs;
+  cfs::prefer_huge_pages();
   auto options = parse_options(argc, argv);
   if (!options) usage_error(options.error().msg);
   if (options->help) {
