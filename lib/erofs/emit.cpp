@@ -54,19 +54,6 @@ class Output {
   Result<void> result_;
 };
 
-uint8_t dirent_type(uint32_t mode) {
-  switch (mode & S_IFMT) {
-    case S_IFREG: return fmt::EROFS_FT_REG_FILE;
-    case S_IFDIR: return fmt::EROFS_FT_DIR;
-    case S_IFCHR: return fmt::EROFS_FT_CHRDEV;
-    case S_IFBLK: return fmt::EROFS_FT_BLKDEV;
-    case S_IFIFO: return fmt::EROFS_FT_FIFO;
-    case S_IFSOCK: return fmt::EROFS_FT_SOCK;
-    case S_IFLNK: return fmt::EROFS_FT_SYMLINK;
-    default: return fmt::EROFS_FT_UNKNOWN;
-  }
-}
-
 void put_xattr(Output& out, const XattrEntry& x) {
   std::string_view suffix;
   fmt::erofs_xattr_entry e{};
@@ -98,7 +85,7 @@ void put_dirent_group(Output& out, const Plan& plan, const Inode& dir, size_t fi
     fmt::erofs_dirent d{};
     d.nid = target.nid;
     d.nameoff = nameoff;
-    d.file_type = dirent_type(target.mode);
+    d.file_type = fmt::erofs_file_type(target.mode);
     out.put_struct(d);
     nameoff = static_cast<uint16_t>(nameoff + dir.dirents[i].name.size());
   }

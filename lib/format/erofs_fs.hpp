@@ -54,6 +54,20 @@ enum : uint8_t {
   EROFS_FT_SYMLINK = 7,
 };
 
+/// Directory entry type of an inode mode (S_IF* bits).
+constexpr uint8_t erofs_file_type(uint32_t mode) {
+  switch (mode & 0170000) {
+    case 0100000: return EROFS_FT_REG_FILE;
+    case 0040000: return EROFS_FT_DIR;
+    case 0020000: return EROFS_FT_CHRDEV;
+    case 0060000: return EROFS_FT_BLKDEV;
+    case 0010000: return EROFS_FT_FIFO;
+    case 0140000: return EROFS_FT_SOCK;
+    case 0120000: return EROFS_FT_SYMLINK;
+    default: return EROFS_FT_UNKNOWN;
+  }
+}
+
 // Xattr name prefix indexes (e_name_index).
 enum : uint8_t {
   EROFS_XATTR_INDEX_USER = 1,

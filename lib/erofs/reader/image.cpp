@@ -1,6 +1,7 @@
 #include "erofs/reader/image.hpp"
 
 #include <limits>
+#include "tree/tree.hpp"
 
 namespace cfs::erofs::reader {
 namespace fmt = cfs::format;
@@ -20,16 +21,6 @@ uint64_t add_sat(uint64_t a, uint64_t b) {
 uint64_t mul_sat(uint64_t a, uint64_t b) {
   if (a != 0 && b > std::numeric_limits<uint64_t>::max() / a) return std::numeric_limits<uint64_t>::max();
   return a * b;
-}
-
-bool known_file_type(uint32_t mode) {
-  switch (mode & S_IFMT) {
-    case S_IFREG: case S_IFDIR: case S_IFLNK: case S_IFBLK:
-    case S_IFCHR: case S_IFSOCK: case S_IFIFO:
-      return true;
-    default:
-      return false;
-  }
 }
 
 void fill_compact(Inode& ino, const fmt::erofs_inode_compact& c, const Image& img) {
@@ -121,7 +112,7 @@ Result<Inode> read_inode(const Image& img, uint64_t nid) {
     isize = sizeof(fmt::erofs_inode_extended);
     icount = e->i_xattr_icount;
   }
-  if (!known_file_type(ino.mode)) return corrupt(where + ": unknown file type in mode");
+  if (!tree::is_valid_file_type(ino.mode)) return corrupt(where + ": unknown file type in mode");
   ino.xattr_pos = ino.pos + isize;
   ino.xattr_size = fmt::xattr_ibody_size(icount);
   ino.tail_pos = ino.xattr_pos + ino.xattr_size;

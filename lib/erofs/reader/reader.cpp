@@ -20,19 +20,6 @@ namespace {
 
 constexpr uint64_t kDirentCost = 32;  // budget charged per entry visited (bounds work)
 
-uint8_t file_type_of(uint32_t mode) {
-  switch (mode & S_IFMT) {
-    case S_IFREG: return fmt::EROFS_FT_REG_FILE;
-    case S_IFDIR: return fmt::EROFS_FT_DIR;
-    case S_IFCHR: return fmt::EROFS_FT_CHRDEV;
-    case S_IFBLK: return fmt::EROFS_FT_BLKDEV;
-    case S_IFIFO: return fmt::EROFS_FT_FIFO;
-    case S_IFSOCK: return fmt::EROFS_FT_SOCK;
-    case S_IFLNK: return fmt::EROFS_FT_SYMLINK;
-    default: return fmt::EROFS_FT_UNKNOWN;
-  }
-}
-
 std::string c_string(std::span<const uint8_t> b) {
   auto nul = std::find(b.begin(), b.end(), uint8_t{0});
   return std::string(b.begin(), nul);
@@ -114,7 +101,7 @@ Result<Node*> Loader::next_child(OpenDir& d, const std::unordered_set<std::strin
 Result<Node*> Loader::hardlink_to(const Seen& seen, uint64_t nid, uint8_t file_type) {
   if (seen.node->is_dir())
     return make_error(ELOOP, "directory inode " + std::to_string(nid) + " reached twice (cycle or hardlinked directory)");
-  if (file_type != file_type_of(seen.image_type))
+  if (file_type != fmt::erofs_file_type(seen.image_type))
     return corrupt("inode " + std::to_string(nid) + ": directory entry type does not match the inode");
   CFS_CHECK(budget_.take(sizeof(Node)));
   Node* link = tree_.new_node();
@@ -129,7 +116,7 @@ Result<Node*> Loader::hardlink_to(const Seen& seen, uint64_t nid, uint8_t file_t
 Result<Node*> Loader::visit(uint64_t nid, uint64_t parent_nid, uint8_t file_type) {
   if (auto it = seen_.find(nid); it != seen_.end()) return hardlink_to(it->second, nid, file_type);
   Inode ino = CFS_TRY(reader::read_inode(img_, nid));
-  if (file_type != file_type_of(ino.mode))
+  if (file_type != fmt::erofs_file_type(ino.mode))
     return corrupt("inode " + std::to_string(nid) + ": directory entry type does not match the inode");
   if (ino.type() == S_IFCHR && ino.i_u == 0) {
     // matches C: a hardlinked whiteout is rejected rather than skipped.
