@@ -1,0 +1,31 @@
+// mount.composefs's -o option string (C 1.0.8 tools/mountcomposefs.c options).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mount/mount.hpp"
+#include "util/result.hpp"
+
+namespace cfs::mount_helper {
+
+struct HelperOptions {
+  std::vector<std::string> basedirs;  // basedir=A:B, last basedir= wins (as C)
+  std::optional<std::string> digest;
+  std::optional<std::string> idmap;  // path of a user namespace
+  std::string upperdir;
+  std::string workdir;
+  bool verity = false;
+  bool tryverity = false;
+  bool ro = false;
+};
+
+/// Parses a comma-separated option string with libmount (values may be
+/// "double-quoted" to hold commas). Unknown options fail unless `sloppy`.
+Result<HelperOptions> parse_options(const std::string& optstr, bool sloppy);
+
+/// Checks the combination and builds the library's options (idmap fd not set).
+Result<mount::Options> to_mount_options(const HelperOptions& h);
+
+}  // namespace cfs::mount_helper
