@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# check-packaging.sh deb|rpm SRCDIR
+#
+# Builds the packages of the source tree SRCDIR with packaging/build-deb (or
+# packaging/build-rpm) into a temporary directory and checks them: name and
+# version (the meson project version, +cpp suffix), the tools in /usr/bin,
+# mount.composefs in /usr/sbin or /sbin (when the tree has mount-helper/), the five
+# man pages, nothing else outside those places, and that the packaged mkcomposefs
+# runs. For deb, lintian (when installed) must report no error.
+# Exits 77 (skipped), with a message, when the build tools are missing or when run
+# from inside a package build (CFS_IN_PACKAGE_BUILD).
+set -uo pipefail
+
+if [ $# -ne 2 ] || { [ "$1" != deb ] && [ "$1" != rpm ]; }; then
+  echo "usage: $0 deb|rpm SRCDIR" >&2
+  exit 2
+fi
+kind=$1
+src=$(cd "$2" && pwd)
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ -z "${CFS_IN_PACKAGE_BUILD:-}" ] || skip "running inside a package build"
+
+if [ "$kind" = deb ]; then
+  command -v dpkg-buildpackage >/dev/null 2>&1 || skip "dpkg-buildpackage not found (apt-get install dpkg-dev debhelper)"
+  command -v dh >/dev/null 2>&1 || skip "dh not found (apt-get install debhelper)"
+  # Build dependencies as dpkg sees them (test-only ones are left out: nocheck).
+  missing=$(cd "$src/packaging" && dpkg-checkbuilddeps -Pnocheck debian/control 2>&1) ||
+    skip "build dependencies missing: ${missing#*: }"
+else
+  command -v rpmbuild >/dev/null 2>&1 || skip "rpmbuild not found (apt-get install rpm)"
+fi
+
+failures=0
+ok() { echo "ok - $*"; }
+fail() { echo "FAIL - $*"; failures=$((failures + 1)); }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/check-packaging.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+meson_version=$(sed -nE "s/^ *version *: *'([^']+)'.*/\1/p" "$src/meson.build" | head -n1)
+
+echo "# building the $kind package(s) of $src"
+start=$SECONDS
+if ! "$src/packaging/build-$kind" "$work/out" >"$work/build.log" 2>&1; then
+  fail "packaging/build-$kind failed; last lines of its output:"
+  tail -n 40 "$work/build.log" | sed 's/^/#   /'
+  exit 1
+fi
+ok "packaging/build-$kind built in $((SECONDS - start)) s"
+
+if [ "$kind" = deb ]; then
+  pkg=$(ls "$work"/out/composefs_*.deb 2>/dev/null | head -n1)
+  [ -n "$pkg" ] || { fail "no composefs_*.deb among: $(ls "$work/out")"; exit 1; }
+  name=$(dpkg-deb -f "$pkg" Package)
+  version=$(dpkg-deb -f "$pkg" Version)
+  files=$(dpkg-deb -c "$pkg" | awk '{ print $6 }' | sed 's|^\./|/|')
+  mkdir -p "$work/root" && dpkg-deb -x "$pkg" "$work/root"
+  others=
+  for f in "$work"/out/*.deb; do
+    case ${f##*/} in composefs_*|composefs-dbgsym_*) ;; *) others+=" ${f##*/}" ;; esac
+  done
+  [ -z "$others" ] && ok "only the composefs package (and its dbgsym) is built" ||
+    fail "unexpected packages: $others"
+else
+  pkg=$(ls "$work"/out/composefs-[0-9]*.rpm 2>/dev/null | head -n1)
+  [ -n "$pkg" ] || { fail "no composefs-*.rpm among: $(ls "$work/out")"; exit 1; }
+  name=$(rpm -qp --qf '%{name}' "$pkg" 2>/dev/null)
+  version=$(rpm -qp --qf '%{version}' "$pkg" 2>/dev/null)
+  files=$(rpm -qlp "$pkg" 2>/dev/null)
+  mkdir -p "$work/root"
+  if command -v rpm2archive >/dev/null 2>&1; then
+    rpm2archive - <"$pkg" | tar -xzf - -C "$work/root"
+  elif command -v cpio >/dev/null 2>&1; then
+    (cd "$work/root" && rpm2cpio "$pkg" | cpio -idm --quiet)
+  fi
+fi
+
+[ "$name" = composefs ] && ok "package name is composefs" || fail "package name is '$name', not composefs"
+case $version in
+  "$meson_version"+cpp*) ok "version $version follows the meson project version $meson_version" ;;
+  *) fail "version $version does not start with '$meson_version+cpp'" ;;
+esac
+
+has() { grep -qxF -- "$1" <<<"$files"; }
+for tool in mkcomposefs composefs-info composefs-dump; do
+  has "/usr/bin/$tool" && ok "/usr/bin/$tool" || fail "/usr/bin/$tool is not in the package"
+done
+if [ -d "$src/mount-helper" ]; then
+  if has /usr/sbin/mount.composefs || has /sbin/mount.composefs; then
+    ok "mount.composefs in /usr/sbin or /sbin"
+  else
+    fail "mount.composefs is not in /usr/sbin or /sbin: $(grep mount.composefs <<<"$files" | tr '\n' ' ')"
+  fi
+else
+  echo "# mount-helper/ is not in the tree yet: mount.composefs not checked"
+fi
+for page in man1/mkcomposefs.1 man1/composefs-info.1 man1/composefs-dump.1 man5/composefs-dump.5 man8/mount.composefs.8; do
+  grep -qE "^/usr/share/man/${page//./\\.}(\\.gz)?$" <<<"$files" && ok "man page $page" ||
+    fail "man page $page is not in the package"
+done
+# Nothing but the tools, man pages, docs (and RPM's build-id links).
+stray=$(grep -vE '^/$|^/usr/?$|^/usr/(s?bin|share|share/man|share/doc|lib)/?$|^/(usr/)?sbin/mount\.composefs$|^/usr/bin/(mkcomposefs|composefs-info|composefs-dump)$|^/usr/share/man/man[158]/?|^/usr/share/doc/composefs/?|^/usr/lib/\.build-id(/|$)' <<<"$files" || true)
+[ -z "$stray" ] && ok "no unexpected files" || fail "unexpected files: $(tr '\n' ' ' <<<"$stray")"
+
+if "$work/root/usr/bin/mkcomposefs" --help >/dev/null 2>&1 &&
+   printf '/ 0 40755 2 0 0 0 0.0 - - -\n' | "$work/root/usr/bin/mkcomposefs" --print-digest-only --from-file - >/dev/null; then
+  ok "the packaged mkcomposefs runs"
+else
+  fail "the packaged mkcomposefs does not run"
+fi
+
+if [ "$kind" = deb ]; then
+  if command -v lintian >/dev/null 2>&1; then
+    changes=$(ls "$work"/out/*.changes | head -n1)
+    lintian --fail-on error "$changes" >"$work/lintian.log" 2>&1
+    rc=$?
+    lintian_out=$(grep -v 'running with root privileges' "$work/lintian.log")
+    printf '%s\n' "$lintian_out" | grep -v '^$' | sed 's/^/#   lintian: /'
+    if [ "$rc" -eq 0 ] && ! grep -q '^E: ' <<<"$lintian_out"; then
+      ok "lintian reports no error"
+    else
+      fail "lintian reports errors (exit $rc)"
+    fi
+  else
+    echo "# lintian not installed: not run"
+  fi
+fi
+
+if [ $failures -gt 0 ]; then
+  echo "# $failures failure(s)"
+  exit 1
+fi
+echo "# all $kind packaging checks passed"
