@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Installs missing build dependencies, builds the tools into ./build and runs
-# mkcomposefs on the example shipped in examples/.
+# mkcomposefs on the example tree and the example dump shipped in examples/.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/deps.sh
 cfs_install_deps
 
-[ -f build/build.ninja ] || meson setup build --buildtype=release >/dev/null
+[ -f build/build.ninja ] || meson setup build --buildtype=release -Dtests=false >/dev/null
 ninja -C build
 
 echo
-echo "== mkcomposefs --print-digest --from-file examples/hello.dump build/hello.cfs"
+echo "== mkcomposefs --digest-store=build/example-objects --print-digest examples/tree build/example.cfs"
+rm -rf build/example-objects
+build/mkcomposefs/mkcomposefs --digest-store=build/example-objects --print-digest examples/tree build/example.cfs
+echo "== made build/example.cfs ($(stat -c %s build/example.cfs) bytes) and $(find build/example-objects -type f | wc -l) object(s) in build/example-objects:"
+build/composefs-info/composefs-info ls build/example.cfs
+echo
+echo "== the same from a dump file: mkcomposefs --from-file examples/hello.dump build/hello.cfs"
 build/mkcomposefs/mkcomposefs --print-digest --from-file examples/hello.dump build/hello.cfs
-echo "== made build/hello.cfs: $(stat -c %s build/hello.cfs) bytes (digest above); fsck.erofs says:"
-fsck.erofs build/hello.cfs
+fsck.erofs build/hello.cfs && echo "fsck.erofs: build/hello.cfs is a valid EROFS image"
