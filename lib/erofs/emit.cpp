@@ -17,7 +17,7 @@ using fmt::EROFS_BLKSIZ;
 // Buffers output and hands it to the sink in large pieces; remembers the first error.
 class Output {
  public:
-  explicit Output(Sink& sink) : sink_(sink) { buf_.reserve(kFlushAt + EROFS_BLKSIZ); }
+  explicit Output(Sink& sink) : sink_(sink) { buf_.reserve(64 << 10); }
   void put(const void* data, size_t len) {
     auto p = static_cast<const uint8_t*>(data);
     buf_.insert(buf_.end(), p, p + len);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <mutex>
 #include <thread>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "format/composefs.hpp"
@@ -67,6 +68,8 @@ Result<void> ContentReader::State::read_one(FileWork& work, std::vector<uint8_t>
   const std::string shown = root_path + "/" + work.path;
   UniqueFd fd(::openat(root_fd.get(), work.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) return errno_error(errno, shown);
+  struct stat before;
+  if (::fstat(fd.get(), &before) < 0) return errno_error(errno, shown);
   fsverity::Hasher hasher;
   uint64_t total = 0;
   while (true) {
@@ -86,6 +89,14 @@ Result<void> ContentReader::State::read_one(FileWork& work, std::vector<uint8_t>
     node.content.clear();
     if (store) CFS_CHECK(store->add(fd.get(), node.size, *node.digest, shown));
   }
+  // A file rewritten in place while we read or copied it would give a digest that
+  // does not match the data (and an object misnamed for good): any write moves ctime.
+  struct stat after;
+  if (::fstat(fd.get(), &after) < 0) return errno_error(errno, shown);
+  if (after.st_size != before.st_size || after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
+      after.st_mtim.tv_nsec != before.st_mtim.tv_nsec || after.st_ctim.tv_sec != before.st_ctim.tv_sec ||
+      after.st_ctim.tv_nsec != before.st_ctim.tv_nsec)
+    return make_error(EIO, shown + ": file changed while being read");
   progress.files_done.fetch_add(1);
   return {};
 }
@@ -95,7 +106,9 @@ ContentReader::ContentReader(unsigned threads, store::ObjectStore* store, Progre
   for (unsigned i = 0; i < std::max(1U, threads); ++i) state_->threads.emplace_back([s = state_.get()] { s->worker(); });
 }
 
-ContentReader::~ContentReader() {
+ContentReader::~ContentReader() { cancel(); }
+
+void ContentReader::cancel() {
   {
     std::lock_guard lock(state_->mutex);
     state_->closed = true;
@@ -128,7 +141,8 @@ Result<void> ContentReader::finish() {
     state_->closed = true;
   }
   state_->ready.notify_all();
-  for (auto& t : state_->threads) t.join();
+  for (auto& t : state_->threads)
+    if (t.joinable()) t.join();
   if (state_->error) return *state_->error;
   return {};
 }

@@ -156,8 +156,12 @@ Result<tree::Tree> scan_directory(const std::string& root, const ScanOptions& op
   Scanner scanner(options, tree, contents, root);
   tree::Node* top = tree.new_node();
   tree.set_root(top);
-  CFS_CHECK(scanner.load_node(root_fd.get(), ".", "", *top, st));
-  CFS_CHECK(scanner.scan_dir(root_fd.get(), *top, ""));
+  auto walked = scanner.load_node(root_fd.get(), ".", "", *top, st);
+  if (walked) walked = scanner.scan_dir(root_fd.get(), *top, "");
+  if (!walked) {
+    contents.cancel();  // the workers hold pointers into `tree`: stop them before it goes
+    return walked.take_error();
+  }
   tree.sort_children();
   return tree;
 }

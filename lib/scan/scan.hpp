@@ -56,6 +56,8 @@ class ContentReader {
   void add(FileWork work);
   /// Waits for every queued file; the first error, if any.
   Result<void> finish();
+  /// Drops the queued files and waits for the workers to stop.
+  void cancel();
 
  private:
   struct State;
