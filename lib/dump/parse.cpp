@@ -120,6 +120,8 @@ Result<Node*> DumpParser::State::insert(const std::string& path, uint32_t mode) 
     return n;
   }
   if (!root) return make_error(EINVAL, "the root entry \"/\" must come first");
+  // Bounds the depth (at most 2048 levels) to what the reader and the kernel accept.
+  if (path.size() >= fmt::PATH_MAX_LEN) return make_error(ENAMETOOLONG, "path longer than 4095 bytes");
   // Leading slashes are optional and repeated slashes collapse, as in C.
   std::string_view rest = path;
   Node* dir = root;

@@ -394,3 +394,17 @@ TEST_CASE("CRLF line without xattrs is rejected with a hint", "[dump][parse]") {
   CHECK(err.rfind("line 1: DIGEST:", 0) == 0);
   CHECK(err.find("CRLF") != std::string::npos);
 }
+
+// The reader stops at 2048 levels; a path is capped at 4095 bytes so the writer never
+// makes an image our reader (and the kernel's path walk) cannot follow.
+TEST_CASE("paths of 4096 bytes or more are refused", "[dump][parse]") {
+  std::string text = "/ 4096 40755 2 0 0 0 0.0 - - -\n";
+  std::string path;
+  while (path.size() < 4094) {
+    path += "/d";
+    text += path + " 4096 40755 2 0 0 0 0.0 - - -\n";
+  }
+  CHECK(err_of(text) == "<ok>");
+  text += path + "/x 0 100644 1 0 0 0 0.0 - - -\n";
+  CHECK(err_of(text).find("path longer than 4095 bytes") != std::string::npos);
+}
