@@ -30,12 +30,13 @@ namespace {
   std::exit(1);
 }
 
-// Sends image bytes to an fd (unless -1) and through the fs-verity hasher.
+// Sends image bytes to an fd (unless -1) and, when the digest is wanted, through the
+// fs-verity hasher.
 class ImageSink : public erofs::Sink {
  public:
-  explicit ImageSink(int fd) : fd_(fd) {}
+  ImageSink(int fd, bool hash) : fd_(fd), hash_(hash) {}
   Result<void> write(std::span<const uint8_t> bytes) override {
-    hasher_.update(bytes);
+    if (hash_) hasher_.update(bytes);
     if (fd_ >= 0) return write_all(fd_, bytes);
     return {};
   }
@@ -43,6 +44,7 @@ class ImageSink : public erofs::Sink {
 
  private:
   int fd_;
+  bool hash_;
   fsverity::Hasher hasher_;
 };
 
@@ -135,7 +137,7 @@ Result<void> write_output(const Options& o, const tree::Tree& tree) {
     file.emplace(CFS_TRY(AtomicFile::create(o.image)));
     fd = file->fd();
   }
-  ImageSink sink(fd);
+  ImageSink sink(fd, o.print_digest);
   auto written = erofs::write_image(tree, wo, sink);
   if (!written) return make_error(written.error().errnum, "cannot write image: " + written.error().msg);
   if (file) CFS_CHECK(file->commit());

@@ -39,8 +39,6 @@ class ObjectStore {
   Result<void> add(int src_fd, uint64_t size, const fsverity::Digest& digest, const std::string& src_name);
   /// syncfs, then rename every added object to its final name.
   Result<void> publish();
-  /// Number of objects added by this run (published or pending).
-  size_t added() const { return pending_.size(); }
 
  private:
   struct Pending {
