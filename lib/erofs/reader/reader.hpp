@@ -60,6 +60,8 @@ class MappedImage {
   /// Maps `path`; fails with EFBIG above kMaxImageSize. A concurrent truncation
   /// of the file can still raise SIGBUS, as with C's mmap-based reader.
   static Result<MappedImage> open(const std::string& path);
+  /// Maps the whole file open at `fd` (which stays the caller's).
+  static Result<MappedImage> map_fd(int fd);
   MappedImage(MappedImage&& o) noexcept;
   MappedImage& operator=(MappedImage&&) = delete;
   MappedImage(const MappedImage&) = delete;

@@ -1,0 +1,150 @@
+#include "convert.hpp"
+
+#include <deque>
+#include <unordered_map>
+#include <utility>
+
+namespace cfs::capi {
+namespace {
+
+bool is_bad_name(const std::string& name) {
+  return name == "." || name == ".." || name.find('/') != std::string::npos;
+}
+
+void copy_inode(const lcfs_node_s& from, tree::Node& to) {
+  to.mode = from.mode;
+  to.nlink = from.nlink;
+  to.uid = from.uid;
+  to.gid = from.gid;
+  to.rdev = from.rdev;
+  to.size = from.size;
+  to.mtime_sec = from.mtime_sec;
+  to.mtime_nsec = from.mtime_nsec;
+  to.payload = from.payload;
+  to.content = from.content;
+  to.digest = from.digest;
+  to.xattrs = from.xattrs;
+}
+
+struct PendingLink {
+  tree::Node* entry;
+  lcfs_node_s* source;
+};
+
+}  // namespace
+
+Result<tree::Tree> to_tree(lcfs_node_s* root) {
+  if (root->link_to) return make_error(EINVAL, "the root is a hardlink");
+  tree::Tree tree;
+  std::unordered_map<const lcfs_node_s*, tree::Node*> inodes;
+  std::vector<PendingLink> links;
+  std::deque<std::pair<lcfs_node_s*, tree::Node*>> queue;
+
+  tree.set_root(tree.new_node());
+  queue.emplace_back(root, tree.root());
+  while (!queue.empty()) {
+    auto [node, out] = queue.front();
+    queue.pop_front();
+    if (node->link_to_invalid) return make_error(EINVAL, "hardlink cycle");
+    if (!tree::is_valid_file_type(node->mode)) return make_error(EINVAL, "invalid file type");
+    if (!node->is_dir() && !node->children.empty()) return make_error(EINVAL, "children of a non-directory");
+    copy_inode(*node, *out);
+    inodes.emplace(node, out);
+    out->children.reserve(node->children.size());
+    for (lcfs_node_s* child : node->children) {
+      if (is_bad_name(*child->name)) return make_error(EINVAL, "invalid name");
+      tree::Node* entry = tree.new_node();
+      entry->name = *child->name;
+      entry->parent = out;
+      out->children.push_back(entry);
+      if (child->link_to) {
+        if (child->link_to_invalid) return make_error(EINVAL, "hardlink cycle");
+        links.push_back({entry, child});
+      } else {
+        queue.emplace_back(child, entry);
+      }
+    }
+  }
+  // Every hardlink must end at an inode of this tree.
+  for (const PendingLink& link : links) {
+    lcfs_node_s* target = follow_links(link.source);
+    if (!target) return make_error(ELOOP, "hardlink cycle");
+    auto it = inodes.find(target);
+    if (it == inodes.end()) return make_error(EINVAL, "hardlink to a node outside the tree");
+    link.entry->link_to = it->second;
+  }
+  return tree;
+}
+
+namespace {
+
+lcfs_node_s* new_inode_node(const tree::Node& from) {
+  auto* node = new lcfs_node_s();
+  node->mode = from.mode;
+  node->nlink = from.nlink;
+  node->uid = from.uid;
+  node->gid = from.gid;
+  node->rdev = from.rdev;
+  node->size = from.size;
+  node->mtime_sec = from.mtime_sec;
+  node->mtime_nsec = from.mtime_nsec;
+  node->payload = from.payload;
+  node->content = from.content;
+  node->digest = from.digest;
+  // C's loader adds xattrs one by one with its internal budget; replay the
+  // space estimate so later set_xattr calls fail exactly where C's would.
+  for (const tree::Xattr& x : from.xattrs) {
+    size_t entry = 2 * LCFS_INODE_XATTRMETA_SIZE - 1 + x.name.size() + x.value.size();
+    node->xattr_size += entry + (node->xattrs.empty() ? 12 : 0);
+    node->xattrs.push_back(x);
+  }
+  return node;
+}
+
+// Adds the copies of `dir`'s children to `out`, recursively. Children are in
+// name order already, so each insertion is an append.
+void attach_children(const tree::Node& dir, lcfs_node_s* out,
+                     std::unordered_map<const tree::Node*, lcfs_node_s*>& made) {
+  for (const tree::Node* child : dir.children) {
+    lcfs_node_s* copy;
+    if (child->link_to) {
+      copy = new lcfs_node_s();
+      copy->link_to = lcfs_node_ref(made.at(child->link_to));
+    } else {
+      copy = made.at(child);
+    }
+    out->children.push_back(copy);
+    copy->name = child->name;
+    copy->parent = out;
+    if (!child->link_to) attach_children(*child, copy, made);
+  }
+}
+
+}  // namespace
+
+lcfs_node_s* from_tree(const tree::Tree& tree) {
+  std::unordered_map<const tree::Node*, lcfs_node_s*> made;
+  std::vector<const tree::Node*> stack{tree.root()};
+  lcfs_node_s* root = nullptr;
+  try {
+    // First every inode, so hardlink entries can point at any of them.
+    while (!stack.empty()) {
+      const tree::Node* n = stack.back();
+      stack.pop_back();
+      made.emplace(n, new_inode_node(*n));
+      for (const tree::Node* c : n->children)
+        if (!c->link_to) stack.push_back(c);
+    }
+    root = made.at(tree.root());
+    attach_children(*tree.root(), root, made);
+    return root;
+  } catch (...) {
+    // Nodes not yet attached have no parent; free them one by one, then the root.
+    for (auto& [tn, node] : made)
+      if (node != root && !node->parent) lcfs_node_unref(node);
+    if (root) lcfs_node_unref(root);
+    throw;
+  }
+}
+
+}  // namespace cfs::capi

@@ -1,0 +1,78 @@
+// The C API's node: a reference-counted, freely mutable file entry, as
+// composefs-c 1.0.8's struct lcfs_node_s behaves (the struct itself is opaque
+// to C callers). The library converts whole trees of these to and from
+// cfs::tree::Tree at its boundaries (convert.hpp); nothing else reads them.
+#pragma once
+
+#include <cerrno>
+#include <cstdint>
+#include <new>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libcomposefs/lcfs-writer.h"
+#include "tree/tree.hpp"
+
+struct lcfs_node_s {
+  int ref_count = 1;
+  lcfs_node_s* parent = nullptr;          // not a reference
+  std::vector<lcfs_node_s*> children;     // owned references, sorted by name (strcmp)
+  lcfs_node_s* link_to = nullptr;         // owned reference; set on hardlink entries
+  bool link_to_invalid = false;           // make_hardlink saw a cycle; write fails EINVAL
+
+  std::optional<std::string> name;        // set while the node is some directory's child
+  std::optional<std::string> payload;     // symlink target or object path
+  std::string content;                    // inline data; empty means none
+  std::vector<cfs::tree::Xattr> xattrs;   // in insertion order (unset moves the last one)
+  /// C's running estimate of the xattr space, checked against the limits in
+  /// set_xattr; matched exactly because it decides which calls fail with ERANGE.
+  size_t xattr_size = 0;
+  std::optional<cfs::tree::Digest> digest;
+
+  uint32_t mode = 0;
+  uint32_t nlink = 1;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint32_t rdev = 0;  // C keeps 32 bits; rdev64 setters truncate
+  uint64_t size = 0;
+  int64_t mtime_sec = 0;
+  uint32_t mtime_nsec = 0;
+
+  bool is_dir() const { return (mode & S_IFMT) == S_IFDIR; }
+};
+
+namespace cfs::capi {
+
+/// Runs `body`, turning any C++ exception into errno (ENOMEM for bad_alloc) and
+/// `on_error`: nothing may unwind into C callers.
+template <class R, class F>
+R guarded(R on_error, F&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    errno = ENOMEM;
+  } catch (...) {
+    errno = EIO;
+  }
+  return on_error;
+}
+
+/// Sets errno and returns -1, the C API's usual failure.
+inline int fail(int errnum) {
+  errno = errnum;
+  return -1;
+}
+
+/// The node a chain of hardlinks ends at; nullptr (errno ELOOP) on a cycle.
+lcfs_node_s* follow_links(lcfs_node_s* node);
+
+/// Sets an xattr with C's checks; `limit` is the budget for xattr_size.
+int set_xattr_limited(lcfs_node_s* node, const char* name, const char* value, size_t value_len,
+                      size_t limit);
+
+/// Budgets: external input (the public setter) and data read from images.
+inline constexpr size_t kExternalXattrBudget = LCFS_INODE_EXTERNAL_XATTR_MAX;
+inline constexpr size_t kInternalXattrBudget = UINT16_MAX;
+
+}  // namespace cfs::capi
