@@ -135,7 +135,11 @@ static void test_children(void)
 	CHECK(lcfs_node_get_parent(b) == root);
 	CHECK(lcfs_node_dirp(root));
 
-	CHECK_FAILS(lcfs_node_add_child(file, lcfs_node_new(), "x"), ENOTDIR);
+	{
+		struct lcfs_node_s *orphan = lcfs_node_new();
+		CHECK_FAILS(lcfs_node_add_child(file, orphan, "x"), ENOTDIR);
+		lcfs_node_unref(orphan);
+	}
 	CHECK_FAILS(lcfs_node_add_child(root, file, ""), EINVAL);
 	memset(long_name, 'n', 256);
 	long_name[256] = '\0';

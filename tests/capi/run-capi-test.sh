@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Builds one C API test program against the *installed* library, the way a
+# user's program is built, and runs it:
+#   run-capi-test.sh NAME BUILD_DIR SOURCE_DIR MKCOMPOSEFS SANITIZE
+# The library, headers and composefs.pc are installed with
+# `meson install --destdir` into a temporary directory; the program is compiled
+# with the system cc and `pkg-config --cflags --libs composefs` only.
+# NAME: nodes write load verity build mount symbols. Exit 77 = skipped.
+set -euo pipefail
+name=$1 build=$2 src=$3 mk=$4 sanitize=$5
+here=$src/tests/capi
+work=$(mktemp -d)
+cleanup() {
+  umount -q "$work/mount/mnt" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+dest=$work/dest
+meson install -C "$build" --no-rebuild --destdir "$dest" --quiet --tags runtime,devel > /dev/null
+pc=$(find "$dest" -name composefs.pc)
+[ -n "$pc" ] || { echo "composefs.pc was not installed"; exit 1; }
+export PKG_CONFIG_PATH=${pc%/*} PKG_CONFIG_SYSROOT_DIR=$dest
+libdir=$(pkg-config --variable=libdir composefs)  # pkgconf applies the sysroot here,
+[ -d "$libdir" ] || libdir=$dest$libdir           # classic pkg-config does not
+export LD_LIBRARY_PATH=$libdir
+
+compile() {  # compile NAME: $work/test-NAME
+  local san=()
+  [ "$sanitize" = none ] || san=(-fsanitize="$sanitize" -fno-sanitize-recover=all)
+  # shellcheck disable=SC2046  # pkg-config output is meant to be split
+  cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror "${san[@]}" -I"$here" \
+    $(pkg-config --cflags composefs) "$here/test-$1.c" $(pkg-config --libs composefs) -o "$work/test-$1"
+}
+
+case $name in
+  symbols)
+    # exactly the 62 functions of composefs-c 1.0.8, nothing else, soname .so.1
+    pkg-config --atleast-version=1.0.8 composefs
+    objdump -p "$libdir/libcomposefs.so.1" | grep -q 'SONAME *libcomposefs\.so\.1$'
+    nm -D --defined-only "$libdir/libcomposefs.so.1" | awk '{print $3}' | sort > "$work/exported"
+    diff -u "$here/symbols.txt" "$work/exported"
+    echo "exports: $(wc -l < "$work/exported") symbols, as expected"
+    ;;
+  nodes | verity)
+    compile "$name"
+    "$work/test-$name"
+    ;;
+  write)
+    compile write
+    "$work/test-write" "$work/api.cfs" > "$work/out"
+    cat "$work/out"
+    read -r digest version < "$work/out"
+    expected=$("$mk" --from-file --print-digest "$here/api-tree.dump" "$work/dump.cfs")
+    cmp "$work/api.cfs" "$work/dump.cfs"
+    [ "$digest" = "$expected" ] && [ "$version" = 1 ]
+    echo "API tree and mkcomposefs --from-file: same image, digest $digest"
+    ;;
+  load)
+    compile load
+    images=()
+    for dump in "$src"/tests/golden/upstream/*.dump "$src"/tests/golden/upstream/*.dump.gz; do
+      case $dump in *should-fail*) continue ;; esac
+      img=$work/$(basename "$dump").cfs
+      "$mk" --from-file "$dump" "$img"
+      images+=("$img")
+    done
+    "$work/test-load" "${images[@]}"
+    filtered=$("$work/test-load" -f "$work/config.dump.gz.cfs" usr etc no-such-entry | tr '\n' ' ')
+    [ "$filtered" = "etc usr " ] || { echo "toplevel_entries gave: $filtered"; exit 1; }
+    echo "${#images[@]} images loaded and rewritten identically; toplevel_entries filter ok"
+    ;;
+  build)
+    compile build
+    tree=$work/tree
+    mkdir -p "$tree/sub/deeper"
+    head -c 64 /dev/urandom > "$tree/f64"
+    head -c 65 /dev/urandom > "$tree/f65"
+    head -c 100000 /dev/urandom > "$tree/sub/big"
+    : > "$tree/empty"
+    ln -s f64 "$tree/link"
+    mkfifo "$tree/sub/fifo"
+    "$work/test-build" "$tree" "$work/api.cfs" > "$work/out"
+    cat "$work/out"
+    digest=$(grep -E '^[0-9a-f]{64}$' "$work/out")
+    "$mk" "$tree" "$work/mk.cfs"
+    cmp "$work/api.cfs" "$work/mk.cfs"
+    [ "$digest" = "$("$mk" --print-digest-only "$tree")" ]
+    echo "lcfs_build and mkcomposefs DIR: same image, digest $digest"
+    ;;
+  mount)
+    compile mount
+    mkdir -p "$work/mount"
+    "$work/test-mount" "$work/mount"
+    ;;
+  *)
+    echo "unknown test $name" >&2
+    exit 2
+    ;;
+esac
