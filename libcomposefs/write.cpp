@@ -36,7 +36,17 @@ class CallbackSink : public cfs::erofs::Sink {
   cfs::fsverity::Hasher* hasher_;
 };
 
+bool has_whiteout(const lcfs_node_s* node) {
+  if ((node->mode & S_IFMT) == S_IFCHR && node->rdev == 0) return true;
+  for (const lcfs_node_s* child : node->children)
+    if (!child->link_to && has_whiteout(child)) return true;
+  return false;
+}
+
 int write_image(lcfs_node_s* root, lcfs_write_options_s* options) {
+  // As C: the version is raised (and reported back) before anything is
+  // checked, so even a failed write tells which version the tree needs.
+  if (options->version < 1 && options->max_version >= 1 && has_whiteout(root)) options->version = 1;
   auto tree = cfs::capi::to_tree(root);
   if (!tree) return fail(tree.error().errnum);
   std::optional<cfs::fsverity::Hasher> hasher;
