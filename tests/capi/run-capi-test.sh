@@ -5,7 +5,7 @@
 # The library, headers and composefs.pc are installed with
 # `meson install --destdir` into a temporary directory; the program is compiled
 # with the system cc and `pkg-config --cflags --libs composefs` only.
-# NAME: nodes write load verity build mount symbols. Exit 77 = skipped.
+# NAME: nodes write load verity build mount strict symbols. Exit 77 = skipped.
 set -euo pipefail
 name=$1 build=$2 src=$3 mk=$4 sanitize=$5
 here=$src/tests/capi
@@ -42,7 +42,7 @@ case $name in
     diff -u "$here/symbols.txt" "$work/exported"
     echo "exports: $(wc -l < "$work/exported") symbols, as expected"
     ;;
-  nodes | verity)
+  nodes | verity | strict)
     compile "$name"
     "$work/test-$name"
     ;;
