@@ -4,6 +4,8 @@
 # Builds the packages of the source tree SRCDIR with packaging/build-deb (or
 # packaging/build-rpm) into a temporary directory and checks them: name and
 # version (the meson project version, +cpp suffix), the tools in /usr/bin,
+# the library (.so.1) and development files (headers, .so, composefs.pc) in
+# their own packages,
 # mount.composefs in /usr/sbin or /sbin (when the tree has mount-helper/), the five
 # man pages, nothing else outside those places, and that the packaged mkcomposefs
 # runs. For deb, lintian (when installed) must report no error.
@@ -58,12 +60,23 @@ if [ "$kind" = deb ]; then
   mkdir -p "$work/root" && dpkg-deb -x "$pkg" "$work/root"
   others=
   for f in "$work"/out/*.deb; do
-    case ${f##*/} in composefs_*|composefs-dbgsym_*) ;; *) others+=" ${f##*/}" ;; esac
+    case ${f##*/} in
+      composefs_* | composefs-dbgsym_* | libcomposefs1_* | libcomposefs1-dbgsym_* | libcomposefs-dev_*) ;;
+      *) others+=" ${f##*/}" ;;
+    esac
   done
-  [ -z "$others" ] && ok "only the composefs package (and its dbgsym) is built" ||
+  [ -z "$others" ] && ok "only composefs, libcomposefs1, libcomposefs-dev (and dbgsym) are built" ||
     fail "unexpected packages: $others"
+  lib_pkg=$(ls "$work"/out/libcomposefs1_*.deb 2>/dev/null | head -n1)
+  dev_pkg=$(ls "$work"/out/libcomposefs-dev_*.deb 2>/dev/null | head -n1)
+  lib_files=$([ -n "$lib_pkg" ] && dpkg-deb -c "$lib_pkg" | awk '{ print $6 }' | sed 's|^\./|/|')
+  dev_files=$([ -n "$dev_pkg" ] && dpkg-deb -c "$dev_pkg" | awk '{ print $6 }' | sed 's|^\./|/|')
 else
   pkg=$(ls "$work"/out/composefs-[0-9]*.rpm 2>/dev/null | head -n1)
+  lib_pkg=$(ls "$work"/out/composefs-libs-[0-9]*.rpm 2>/dev/null | head -n1)
+  dev_pkg=$(ls "$work"/out/composefs-devel-[0-9]*.rpm 2>/dev/null | head -n1)
+  lib_files=$([ -n "$lib_pkg" ] && rpm -qlp "$lib_pkg" 2>/dev/null)
+  dev_files=$([ -n "$dev_pkg" ] && rpm -qlp "$dev_pkg" 2>/dev/null)
   [ -n "$pkg" ] || { fail "no composefs-*.rpm among: $(ls "$work/out")"; exit 1; }
   name=$(rpm -qp --qf '%{name}' "$pkg" 2>/dev/null)
   version=$(rpm -qp --qf '%{version}' "$pkg" 2>/dev/null)
@@ -102,6 +115,17 @@ done
 # Nothing but the tools, man pages, docs (and RPM's build-id links).
 stray=$(grep -vE '^/$|^/usr/?$|^/usr/(s?bin|share|share/man|share/doc|lib)/?$|^/(usr/)?sbin/mount\.composefs$|^/usr/bin/(mkcomposefs|composefs-info|composefs-dump)$|^/usr/share/man/man[158]/?|^/usr/share/doc/composefs/?|^/usr/lib/\.build-id(/|$)' <<<"$files" || true)
 [ -z "$stray" ] && ok "no unexpected files" || fail "unexpected files: $(tr '\n' ' ' <<<"$stray")"
+
+# The C API library and its development files, in their own packages.
+[ -n "$lib_pkg" ] && ok "library package ${lib_pkg##*/}" || fail "no library package (libcomposefs1 / composefs-libs)"
+[ -n "$dev_pkg" ] && ok "development package ${dev_pkg##*/}" || fail "no development package (libcomposefs-dev / composefs-devel)"
+grep -qE '/libcomposefs\.so\.1$' <<<"$lib_files" && ok "libcomposefs.so.1 in the library package" ||
+  fail "libcomposefs.so.1 is not in the library package"
+for f in include/libcomposefs/lcfs-writer.h include/libcomposefs/lcfs-mount.h include/libcomposefs/lcfs-erofs.h \
+         'lib[^ ]*/libcomposefs\.so' 'lib[^ ]*/pkgconfig/composefs\.pc'; do
+  grep -qE "^/usr/$f\$" <<<"$dev_files" && ok "/usr/$f in the development package" ||
+    fail "/usr/$f is not in the development package"
+done
 
 if "$work/root/usr/bin/mkcomposefs" --help >/dev/null 2>&1 &&
    printf '/ 0 40755 2 0 0 0 0.0 - - -\n' | "$work/root/usr/bin/mkcomposefs" --print-digest-only --from-file - >/dev/null; then
