@@ -1,7 +1,6 @@
 // Node lifecycle and tree structure: new/ref/unref, clones, children, hardlinks.
 #include <cstring>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "node.hpp"
 
@@ -78,16 +77,19 @@ void retarget_links(lcfs_node_s* node, const std::unordered_map<lcfs_node_s*, lc
 
 namespace cfs::capi {
 
+// Floyd's cycle detection: no allocation, so it is safe where nothing may throw.
 lcfs_node_s* follow_links(lcfs_node_s* node) {
-  std::unordered_set<const lcfs_node_s*> seen;
-  while (node->link_to) {
-    if (!seen.insert(node).second) {
+  lcfs_node_s* slow = node;
+  lcfs_node_s* fast = node;
+  while (fast->link_to && fast->link_to->link_to) {
+    slow = slow->link_to;
+    fast = fast->link_to->link_to;
+    if (slow == fast) {
       errno = ELOOP;
       return nullptr;
     }
-    node = node->link_to;
   }
-  return node;
+  return fast->link_to ? fast->link_to : fast;
 }
 
 }  // namespace cfs::capi

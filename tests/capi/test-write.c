@@ -115,6 +115,21 @@ static void test_write_errors(void)
 	CHECK_FAILS(lcfs_write_to(root, &opts), EINVAL);
 	lcfs_node_unref(outside);
 
+	/* a hardlink cycle */
+	{
+		struct lcfs_node_s *r2 = add(NULL, NULL, S_IFDIR | 0755, 0);
+		struct lcfs_node_s *a = lcfs_node_new(), *b = lcfs_node_new();
+		struct lcfs_node_s *c = add(r2, "c", S_IFREG | 0644, 0);
+		lcfs_node_make_hardlink(a, b);
+		lcfs_node_make_hardlink(b, a);
+		lcfs_node_add_child(r2, a, "a");
+		lcfs_node_add_child(r2, b, "b");
+		CHECK_FAILS(lcfs_write_to(r2, &opts), ELOOP);
+		lcfs_node_make_hardlink(b, c); /* breaks the cycle: b -> c */
+		CHECK(lcfs_write_to(r2, &opts) == 0);
+		lcfs_node_unref(r2);
+	}
+
 	/* a subtree can be written on its own */
 	CHECK(lcfs_write_to(sub, &opts) == 0);
 	lcfs_node_unref(root);
