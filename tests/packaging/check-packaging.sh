@@ -122,8 +122,10 @@ stray=$(grep -vE '^/$|^/usr/?$|^/usr/(s?bin|share|share/man|share/doc|lib)/?$|^/
 grep -qE '/libcomposefs\.so\.1$' <<<"$lib_files" && ok "libcomposefs.so.1 in the library package" ||
   fail "libcomposefs.so.1 is not in the library package"
 for f in include/libcomposefs/lcfs-writer.h include/libcomposefs/lcfs-mount.h include/libcomposefs/lcfs-erofs.h \
-         'lib[^ ]*/libcomposefs\.so' 'lib[^ ]*/pkgconfig/composefs\.pc'; do
-  grep -qE "^/usr/$f\$" <<<"$dev_files" && ok "/usr/$f in the development package" ||
+         LIBDIR/libcomposefs.so LIBDIR/pkgconfig/composefs.pc; do
+  re="^/usr/${f//./\\.}\$"
+  re=${re/LIBDIR/lib[^ ]*}
+  grep -qE "$re" <<<"$dev_files" && ok "/usr/$f in the development package" ||
     fail "/usr/$f is not in the development package"
 done
 
