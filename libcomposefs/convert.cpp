@@ -1,6 +1,7 @@
 #include "convert.hpp"
 
 #include <deque>
+#include <memory>
 #include <unordered_map>
 #include <utility>
 
@@ -9,21 +10,6 @@ namespace {
 
 bool is_bad_name(const std::string& name) {
   return name == "." || name == ".." || name.find('/') != std::string::npos;
-}
-
-void copy_inode(const lcfs_node_s& from, tree::Node& to) {
-  to.mode = from.mode;
-  to.nlink = from.nlink;
-  to.uid = from.uid;
-  to.gid = from.gid;
-  to.rdev = from.rdev;
-  to.size = from.size;
-  to.mtime_sec = from.mtime_sec;
-  to.mtime_nsec = from.mtime_nsec;
-  to.payload = from.payload;
-  to.content = from.content;
-  to.digest = from.digest;
-  to.xattrs = from.xattrs;
 }
 
 struct PendingLink {
@@ -48,7 +34,7 @@ Result<tree::Tree> to_tree(lcfs_node_s* root) {
     if (node->link_to_invalid) return make_error(EINVAL, "hardlink cycle");
     if (!tree::is_valid_file_type(node->mode)) return make_error(EINVAL, "invalid file type");
     if (!node->is_dir() && !node->children.empty()) return make_error(EINVAL, "children of a non-directory");
-    copy_inode(*node, *out);
+    copy_inode_fields(*node, *out);
     inodes.emplace(node, out);
     out->children.reserve(node->children.size());
     for (lcfs_node_s* child : node->children) {
@@ -79,26 +65,16 @@ Result<tree::Tree> to_tree(lcfs_node_s* root) {
 namespace {
 
 lcfs_node_s* new_inode_node(const tree::Node& from) {
-  auto* node = new lcfs_node_s();
-  node->mode = from.mode;
-  node->nlink = from.nlink;
-  node->uid = from.uid;
-  node->gid = from.gid;
-  node->rdev = from.rdev;
-  node->size = from.size;
-  node->mtime_sec = from.mtime_sec;
-  node->mtime_nsec = from.mtime_nsec;
-  node->payload = from.payload;
-  node->content = from.content;
-  node->digest = from.digest;
-  // C's loader adds xattrs one by one with its internal budget; replay the
+  auto node = std::make_unique<lcfs_node_s>();
+  copy_inode_fields(from, *node);
+  // C's loader adds xattrs one by one with its internal budget; replay its
   // space estimate so later set_xattr calls fail exactly where C's would.
-  for (const tree::Xattr& x : from.xattrs) {
-    size_t entry = 2 * LCFS_INODE_XATTRMETA_SIZE - 1 + x.name.size() + x.value.size();
-    node->xattr_size += entry + (node->xattrs.empty() ? 12 : 0);
-    node->xattrs.push_back(x);
+  for (size_t i = 0; i < from.xattrs.size(); i++) {
+    size_t header = i == 0 ? 12 : 0;  // sizeof(struct erofs_xattr_ibody_header), once
+    node->xattr_size += header + 2 * LCFS_INODE_XATTRMETA_SIZE - 1 + from.xattrs[i].name.size() +
+                        from.xattrs[i].value.size();
   }
-  return node;
+  return node.release();
 }
 
 // Adds the copies of `dir`'s children to `out`, recursively. Children are in

@@ -1,5 +1,6 @@
 // Node lifecycle and tree structure: new/ref/unref, clones, children, hardlinks.
 #include <cstring>
+#include <memory>
 #include <unordered_map>
 
 #include "node.hpp"
@@ -115,23 +116,12 @@ void lcfs_node_unref(lcfs_node_s* node) {
 lcfs_node_s* lcfs_node_clone(lcfs_node_s* node) {
   if (!node) return errno = EINVAL, nullptr;
   return guarded<lcfs_node_s*>(nullptr, [node] {
-    auto* copy = new lcfs_node_s();
+    auto copy = std::make_unique<lcfs_node_s>();
     // Data only: no name, parent, children, and (as in C) not the xattr space
     // estimate, which starts again from zero on the copy.
+    cfs::capi::copy_inode_fields(*node, *copy);
     copy->link_to = lcfs_node_ref(node->link_to);
-    copy->payload = node->payload;
-    copy->content = node->content;
-    copy->xattrs = node->xattrs;
-    copy->digest = node->digest;
-    copy->mode = node->mode;
-    copy->nlink = node->nlink;
-    copy->uid = node->uid;
-    copy->gid = node->gid;
-    copy->rdev = node->rdev;
-    copy->size = node->size;
-    copy->mtime_sec = node->mtime_sec;
-    copy->mtime_nsec = node->mtime_nsec;
-    return copy;
+    return copy.release();
   });
 }
 

@@ -58,6 +58,24 @@ R guarded(R on_error, F&& body) noexcept {
   return on_error;
 }
 
+/// Copies what describes an inode (not its place in a tree) between any two of
+/// lcfs_node_s and tree::Node, which use the same member names for it.
+template <class From, class To>
+void copy_inode_fields(const From& from, To& to) {
+  to.mode = from.mode;
+  to.nlink = from.nlink;
+  to.uid = from.uid;
+  to.gid = from.gid;
+  to.rdev = from.rdev;
+  to.size = from.size;
+  to.mtime_sec = from.mtime_sec;
+  to.mtime_nsec = from.mtime_nsec;
+  to.payload = from.payload;
+  to.content = from.content;
+  to.digest = from.digest;
+  to.xattrs = from.xattrs;
+}
+
 /// Sets errno and returns -1, the C API's usual failure.
 inline int fail(int errnum) {
   errno = errnum;
