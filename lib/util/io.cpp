@@ -65,16 +65,48 @@ std::string random_suffix() {
 
 }  // namespace
 
-Result<AtomicFile> AtomicFile::create(const std::string& path) {
-  const std::string prefix = dir_of(path) + "/." + base_of(path) + ".tmp-";
+namespace {
+
+std::string temp_prefix(const std::string& path) { return dir_of(path) + "/." + base_of(path) + ".tmp-"; }
+
+// Runs `make(name)` on fresh random temporary names until one is free.
+template <class F>
+Result<std::string> with_temp_name(const std::string& path, F make) {
   for (int attempt = 0; attempt < 100; ++attempt) {
-    std::string tmp = prefix + random_suffix();
-    // 0666 filtered by the umask, as fopen(path, "w") would create it.
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0) return AtomicFile(UniqueFd(fd), std::move(tmp), path);
+    std::string tmp = temp_prefix(path) + random_suffix();
+    if (make(tmp)) return tmp;
     if (errno != EEXIST) return errno_error(errno, path);
   }
   return errno_error(EEXIST, path);
+}
+
+}  // namespace
+
+Result<AtomicFile> AtomicFile::create(const std::string& path, Mode mode) {
+  // 0666 filtered by the umask, as fopen(path, "w") would create it.
+  if (mode == Mode::prefer_tmpfile) {
+    int fd = ::open(dir_of(path).c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+    if (fd >= 0) return AtomicFile(UniqueFd(fd), "", path);
+    // Filesystems without O_TMPFILE say so in several ways; anything else is real.
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) return errno_error(errno, path);
+  }
+  int fd = -1;
+  std::string tmp = CFS_TRY(with_temp_name(path, [&](const std::string& name) {
+    fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    return fd >= 0;
+  }));
+  return AtomicFile(UniqueFd(fd), std::move(tmp), path);
+}
+
+// Gives the anonymous file a (temporary) name: through /proc, else AT_EMPTY_PATH
+// (which needs CAP_DAC_READ_SEARCH).
+Result<void> AtomicFile::link_anonymous() {
+  std::string proc = "/proc/self/fd/" + std::to_string(fd_.get());
+  tmp_path_ = CFS_TRY(with_temp_name(path_, [&](const std::string& name) {
+    if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0) return true;
+    return errno == ENOENT && ::linkat(fd_.get(), "", AT_FDCWD, name.c_str(), AT_EMPTY_PATH) == 0;
+  }));
+  return {};
 }
 
 AtomicFile::AtomicFile(AtomicFile&& o) noexcept
@@ -88,6 +120,7 @@ AtomicFile::~AtomicFile() {
 
 Result<void> AtomicFile::commit() {
   if (::fsync(fd_.get()) < 0 && errno != EINVAL) return errno_error(errno, path_);
+  if (tmp_path_.empty()) CFS_CHECK(link_anonymous());
   if (::close(fd_.release()) < 0) return errno_error(errno, path_);
   if (::rename(tmp_path_.c_str(), path_.c_str()) < 0) return errno_error(errno, path_);
   tmp_path_.clear();

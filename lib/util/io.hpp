@@ -18,25 +18,31 @@ Result<void> write_all(int fd, std::span<const uint8_t> data);
 Result<size_t> read_full(int fd, std::span<uint8_t> data);
 
 /// An output file that appears under its final name only when complete.
-/// Data goes to a temporary file in the same directory; commit() renames it over
-/// `path`. Destroying an uncommitted AtomicFile removes the temporary file, so a
-/// failed build leaves an existing file untouched.
+///
+/// Data goes to an anonymous O_TMPFILE file in the target's directory, so a
+/// killed process leaves nothing behind; commit() fsyncs it, links it under a
+/// temporary name and renames that over `path` (a name exists only for that
+/// instant). Where the filesystem has no O_TMPFILE, a named temporary file
+/// ".NAME.tmp-XXXXXXXX" is used from the start instead. Destroying an
+/// uncommitted AtomicFile drops the data and leaves an existing file untouched.
 class AtomicFile {
  public:
-  static Result<AtomicFile> create(const std::string& path);
+  enum class Mode { prefer_tmpfile, named_temp };
+  static Result<AtomicFile> create(const std::string& path, Mode mode = Mode::prefer_tmpfile);
   AtomicFile(AtomicFile&& o) noexcept;
   AtomicFile& operator=(AtomicFile&&) = delete;
   ~AtomicFile();
 
   int fd() const { return fd_.get(); }
-  /// Flushes to disk, then renames the temporary file to the final path.
+  /// Flushes to disk, then puts the file under its final path.
   Result<void> commit();
 
  private:
   AtomicFile(UniqueFd fd, std::string tmp, std::string path)
       : fd_(std::move(fd)), tmp_path_(std::move(tmp)), path_(std::move(path)) {}
+  Result<void> link_anonymous();
   UniqueFd fd_;
-  std::string tmp_path_;
+  std::string tmp_path_;  // the named temporary file; empty while anonymous
   std::string path_;
 };
 

@@ -269,7 +269,7 @@ TEST_CASE("AtomicFile commit renames the temporary file over the target", "[util
   const std::string target = dir.path + "/out.img";
   write_file(target, "old contents");
   {
-    auto f = cfs::AtomicFile::create(target);
+    auto f = cfs::AtomicFile::create(target, cfs::AtomicFile::Mode::named_temp);
     REQUIRE(f.ok());
     REQUIRE(f->fd() >= 0);
     REQUIRE(cfs::write_all(f->fd(), bytes_of("new contents")).ok());
@@ -277,6 +277,28 @@ TEST_CASE("AtomicFile commit renames the temporary file over the target", "[util
     CHECK(read_file(target) == "old contents");
     CHECK(dir.entries().size() == 2);
     REQUIRE(f->commit().ok());
+  }
+  CHECK(read_file(target) == "new contents");
+  CHECK(dir.entries() == std::vector<std::string>{"out.img"});
+}
+
+TEST_CASE("AtomicFile with O_TMPFILE has no name until commit", "[util][io][atomic]") {
+  TempDir dir;  // tmpfs or ext4: both have O_TMPFILE
+  const std::string target = dir.path + "/out.img";
+  write_file(target, "old contents");
+  {
+    auto f = cfs::AtomicFile::create(target);
+    REQUIRE(f.ok());
+    REQUIRE(cfs::write_all(f->fd(), bytes_of("new contents")).ok());
+    CHECK(dir.entries() == std::vector<std::string>{"out.img"});
+    REQUIRE(f->commit().ok());
+  }
+  CHECK(read_file(target) == "new contents");
+  CHECK(dir.entries() == std::vector<std::string>{"out.img"});
+  {
+    auto f = cfs::AtomicFile::create(target);  // dropped without commit
+    REQUIRE(f.ok());
+    REQUIRE(cfs::write_all(f->fd(), bytes_of("lost")).ok());
   }
   CHECK(read_file(target) == "new contents");
   CHECK(dir.entries() == std::vector<std::string>{"out.img"});
@@ -300,7 +322,7 @@ TEST_CASE("AtomicFile destroyed without commit leaves the target alone", "[util]
   const std::string target = dir.path + "/keep.img";
   write_file(target, "precious");
   {
-    auto f = cfs::AtomicFile::create(target);
+    auto f = cfs::AtomicFile::create(target, cfs::AtomicFile::Mode::named_temp);
     REQUIRE(f.ok());
     REQUIRE(cfs::write_all(f->fd(), bytes_of("half-written")).ok());
     // A moved-from AtomicFile must not remove the temp file its new owner uses.
