@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,6 +49,21 @@ std::string temp_name() {
   return s;
 }
 
+// How many anonymous objects may stay open: half the fd limit, after raising the
+// soft limit to the hard one (we never use select(), the reason for low soft limits).
+size_t open_file_budget() {
+  struct rlimit rl;
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return 256;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlim_t want = rl.rlim_max == RLIM_INFINITY ? (1 << 20) : rl.rlim_max;
+    struct rlimit raised = {want, rl.rlim_max};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) rl.rlim_cur = want;
+  }
+  return std::max<size_t>(64, rl.rlim_cur / 2);
+}
+
+bool tmpfile_unsupported(int errnum) { return errnum == EOPNOTSUPP || errnum == EISDIR || errnum == EINVAL; }
+
 }  // namespace
 
 std::string object_path(const fsverity::Digest& digest) {
@@ -55,16 +71,23 @@ std::string object_path(const fsverity::Digest& digest) {
   return hex.substr(0, 2) + "/" + hex.substr(2);
 }
 
-Result<ObjectStore> ObjectStore::open(const std::string& path) {
+Result<ObjectStore> ObjectStore::open(const std::string& path, const StoreOptions& options) {
   if (::mkdir(path.c_str(), 0755) < 0 && errno != EEXIST) return errno_error(errno, path);
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return errno_error(errno, path);
-  return ObjectStore(path, UniqueFd(fd));
+  return ObjectStore(path, UniqueFd(fd), options);
 }
+
+ObjectStore::ObjectStore(std::string path, UniqueFd dir, const StoreOptions& options)
+    : path_(std::move(path)),
+      dir_(std::move(dir)),
+      use_tmpfile_(options.use_tmpfile),
+      max_open_(options.max_open ? options.max_open : open_file_budget()) {}
 
 ObjectStore::ObjectStore(ObjectStore&& o) noexcept
     : path_(std::move(o.path_)), dir_(std::move(o.dir_)), queued_(std::move(o.queued_)),
-      made_dirs_(std::move(o.made_dirs_)), pending_(std::move(o.pending_)) {
+      made_dirs_(std::move(o.made_dirs_)), pending_(std::move(o.pending_)), use_tmpfile_(o.use_tmpfile_),
+      max_open_(o.max_open_) {
   o.pending_.clear();
 }
 
@@ -94,7 +117,37 @@ Result<void> ObjectStore::ensure_subdir(const std::string& name) {
   return {};
 }
 
-Result<std::string> ObjectStore::copy_to_temp(int src_fd, uint64_t size, const std::string& src_name) {
+Result<ObjectStore::Pending> ObjectStore::copy_to_temp(int src_fd, uint64_t size, const std::string& src_name) {
+  bool anonymous;
+  {
+    std::lock_guard lock(mutex_);
+    anonymous = use_tmpfile_;
+  }
+  if (anonymous) {
+    auto staged = copy_to_anonymous(src_fd, size, src_name);
+    if (staged || !tmpfile_unsupported(staged.error().errnum)) return staged;
+    std::lock_guard lock(mutex_);
+    use_tmpfile_ = false;  // this filesystem has no O_TMPFILE (or no /proc to link it)
+  }
+  return copy_to_named(src_fd, size, src_name);
+}
+
+// The copy is an O_TMPFILE file: it has no name until publish() links it.
+Result<ObjectStore::Pending> ObjectStore::copy_to_anonymous(int src_fd, uint64_t size, const std::string& src_name) {
+  UniqueFd dst(::openat(dir_.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644));
+  if (!dst.valid()) return errno_error(errno, path_);
+  auto copied = copy_contents(src_fd, dst.get(), size);
+  if (copied && ::fchmod(dst.get(), 0644) < 0) copied = errno_error(errno, path_);  // readable by all, whatever the umask
+  if (!copied) return make_error(copied.error().errnum, "copying " + src_name + " into " + path_ + ": " + copied.error().msg);
+  // fs-verity needs a file with no writers: reopen read-only, then drop the writer.
+  UniqueFd ro(::open(("/proc/self/fd/" + std::to_string(dst.get())).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!ro.valid()) return make_error(EOPNOTSUPP, "cannot reopen an O_TMPFILE file (is /proc mounted?)");
+  dst.reset();
+  (void)fsverity::enable_fd(ro.get());  // where unsupported we go on without it
+  return Pending{std::move(ro), "", ""};
+}
+
+Result<ObjectStore::Pending> ObjectStore::copy_to_named(int src_fd, uint64_t size, const std::string& src_name) {
   std::string tmp;
   UniqueFd dst;
   for (int attempt = 0; !dst.valid(); ++attempt) {
@@ -112,7 +165,7 @@ Result<std::string> ObjectStore::copy_to_temp(int src_fd, uint64_t size, const s
   // fs-verity needs a file with no writers; where it is unsupported we go on without it.
   UniqueFd ro(::openat(dir_.get(), tmp.c_str(), O_RDONLY | O_CLOEXEC));
   if (ro.valid()) (void)fsverity::enable_fd(ro.get());
-  return tmp;
+  return Pending{UniqueFd(), std::move(tmp), ""};
 }
 
 Result<void> ObjectStore::add(int src_fd, uint64_t size, const fsverity::Digest& digest, const std::string& src_name) {
@@ -124,23 +177,40 @@ Result<void> ObjectStore::add(int src_fd, uint64_t size, const fsverity::Digest&
   struct stat st;
   if (::fstatat(dir_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return {};
   CFS_CHECK(ensure_subdir(name.substr(0, 2)));
-  std::string tmp = CFS_TRY(copy_to_temp(src_fd, size, src_name));
+  Pending staged = CFS_TRY(copy_to_temp(src_fd, size, src_name));
+  staged.final_name = std::move(name);
   std::lock_guard lock(mutex_);
-  pending_.push_back({std::move(tmp), std::move(name)});
+  pending_.push_back(std::move(staged));
+  // Too many open anonymous files: make these durable and visible now.
+  if (pending_.back().file.valid() && pending_.size() >= max_open_) return publish_locked();
   return {};
 }
 
 Result<void> ObjectStore::publish() {
+  std::lock_guard lock(mutex_);
+  return publish_locked();
+}
+
+Result<void> ObjectStore::publish_locked() {
   if (pending_.empty()) return {};
-  // One syncfs instead of an fsync per object: the data of every temporary file
+  // One syncfs instead of an fsync per object: the data of every added object
   // is on disk before any of them gets its final name.
   if (::syncfs(dir_.get()) < 0) return errno_error(errno, path_);
   for (auto& p : pending_) {
-    if (::renameat(dir_.get(), p.tmp_name.c_str(), dir_.get(), p.final_name.c_str()) < 0)
-      return errno_error(errno, path_ + "/" + p.final_name);
-    p.tmp_name.clear();
+    if (p.file.valid()) {
+      std::string proc = "/proc/self/fd/" + std::to_string(p.file.get());
+      // EEXIST: a concurrent build stored the same object (same name, same bytes).
+      if (::linkat(AT_FDCWD, proc.c_str(), dir_.get(), p.final_name.c_str(), AT_SYMLINK_FOLLOW) < 0 && errno != EEXIST)
+        return errno_error(errno, path_ + "/" + p.final_name);
+      p.file.reset();
+    } else {
+      if (::renameat(dir_.get(), p.tmp_name.c_str(), dir_.get(), p.final_name.c_str()) < 0)
+        return errno_error(errno, path_ + "/" + p.final_name);
+      p.tmp_name.clear();
+    }
   }
-  // Make the renames themselves durable.
+  pending_.clear();
+  // Make the new names themselves durable.
   if (::syncfs(dir_.get()) < 0) return errno_error(errno, path_);
   return {};
 }

@@ -17,17 +17,25 @@ namespace cfs::store {
 /// payload composefs records for it.
 std::string object_path(const fsverity::Digest& digest);
 
+struct StoreOptions {
+  bool use_tmpfile = true;  // false: named temporary files even where O_TMPFILE works
+  size_t max_open = 0;      // anonymous files kept open at most; 0: half the fd limit
+};
+
 /// Adds objects so that none ever appears under its final name incomplete.
 ///
-/// add() copies content into a temporary file in the store (reflink, else
-/// copy_file_range, else read/write); publish() makes every added object durable
-/// with one syncfs() and only then renames them into place. Temporary files not
-/// published are removed when the store object is destroyed. add() may be called
-/// from several threads at once.
+/// add() copies content into an anonymous O_TMPFILE file in the store (reflink,
+/// else copy_file_range, else read/write) and keeps it open; publish() makes every
+/// added object durable with one syncfs() and only then links them into place.
+/// A killed run leaves nothing behind. When more files are open than the fd limit
+/// comfortably allows, add() publishes the ones so far first. Where the
+/// filesystem has no O_TMPFILE, named temporary files ".tmp-*" are renamed
+/// instead (and removed when the store object is destroyed unpublished).
+/// add() may be called from several threads at once.
 class ObjectStore {
  public:
   /// Opens (creating it if needed) the store directory.
-  static Result<ObjectStore> open(const std::string& path);
+  static Result<ObjectStore> open(const std::string& path, const StoreOptions& options = {});
   ObjectStore(ObjectStore&& o) noexcept;
   ObjectStore& operator=(ObjectStore&&) = delete;
   ~ObjectStore();
@@ -42,19 +50,26 @@ class ObjectStore {
 
  private:
   struct Pending {
-    std::string tmp_name;
+    UniqueFd file;          // the anonymous file (read-only), or invalid when named
+    std::string tmp_name;   // the named temporary file, or empty
     std::string final_name;
   };
-  ObjectStore(std::string path, UniqueFd dir) : path_(std::move(path)), dir_(std::move(dir)) {}
-  Result<std::string> copy_to_temp(int src_fd, uint64_t size, const std::string& src_name);
+  ObjectStore(std::string path, UniqueFd dir, const StoreOptions& options);
+  Result<Pending> copy_to_temp(int src_fd, uint64_t size, const std::string& src_name);
+  Result<Pending> copy_to_anonymous(int src_fd, uint64_t size, const std::string& src_name);
+  Result<Pending> copy_to_named(int src_fd, uint64_t size, const std::string& src_name);
   Result<void> ensure_subdir(const std::string& name);
+  Result<void> publish_locked();  // mutex_ held
+
 
   std::string path_;
   UniqueFd dir_;
-  std::mutex mutex_;                  // guards the three containers below
+  std::mutex mutex_;                  // guards the three containers and use_tmpfile_ below
   std::unordered_set<std::string> queued_;
   std::unordered_set<std::string> made_dirs_;
   std::vector<Pending> pending_;
+  bool use_tmpfile_ = true;  // cleared (under mutex_) when O_TMPFILE is not available
+  size_t max_open_ = 0;      // anonymous files kept open before publishing early
 };
 
 }  // namespace cfs::store
