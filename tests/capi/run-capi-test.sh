@@ -68,6 +68,7 @@ case $name in
     "$work/test-load" "${images[@]}"
     filtered=$("$work/test-load" -f "$work/config.dump.gz.cfs" usr etc no-such-entry | tr '\n' ' ')
     [ "$filtered" = "etc usr " ] || { echo "toplevel_entries gave: $filtered"; exit 1; }
+    "$work/test-load" -n "$src"/tests/fuzz/corpus-image/* "$src"/tests/fuzz/regressions/image/*
     echo "${#images[@]} images loaded and rewritten identically; toplevel_entries filter ok"
     ;;
   build)
