@@ -1,7 +1,8 @@
 // Layout: the shared-xattr table and the placement of every inode, following
 // composefs-c's compute_erofs_shared_xattrs and compute_erofs_inodes.
 #include <algorithm>
-#include <unordered_map>
+#include <bit>
+#include <vector>
 
 #include "erofs/plan.hpp"
 #include "format/erofs_fs.hpp"
@@ -150,20 +151,62 @@ uint64_t xattr_entry_size(const XattrEntry& x) {
 
 uint8_t xattr_prefix(std::string_view name, std::string_view& suffix) { return prefix_index(name, suffix); }
 
-void share_xattrs(Plan& plan) {
-  std::unordered_map<XattrKey, XattrUse, XattrKeyHash> uses;
-  uses.reserve(plan.inodes.size());
-  std::vector<XattrUse*> use_of;  // per xattr, in inode order: hash each pair once
-  for (const Inode& ino : plan.inodes)
-    for (const auto& x : ino.xattrs) {
-      auto& use = uses.try_emplace(XattrKey{x.name, x.value}, XattrUse{&x}).first->second;
-      ++use.count;
-      use_of.push_back(&use);
+namespace {
+
+// Distinct (name, value) pairs and how many inodes use each: an open-addressing
+// table over one vector (the unordered_map it replaces spent most of its time
+// allocating nodes: a directory tree has two unique overlay xattrs per file).
+class XattrCounter {
+ public:
+  explicit XattrCounter(size_t expected) : slots_(std::bit_ceil(std::max<size_t>(16, expected * 2))) {
+    uses_.reserve(expected);
+  }
+  /// The use record of x's (name, value) pair, counted once more. Stable: the
+  /// vector is reserved for every xattr, so it never reallocates.
+  XattrUse* count(const XattrEntry& x) {
+    size_t h = XattrKeyHash{}(XattrKey{x.name, x.value});
+    size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (slot.use == kEmpty) {
+        slot = {h, static_cast<uint32_t>(uses_.size())};
+        uses_.push_back(XattrUse{&x});
+        return bump(uses_.back());
+      }
+      XattrUse& use = uses_[slot.use];
+      if (slot.hash == h && use.first->name == x.name && use.first->value == x.value) return bump(use);
     }
+  }
+  std::vector<XattrUse>& uses() { return uses_; }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    size_t hash = 0;
+    uint32_t use = kEmpty;
+  };
+  static XattrUse* bump(XattrUse& use) {
+    ++use.count;
+    return &use;
+  }
+  std::vector<Slot> slots_;
+  std::vector<XattrUse> uses_;
+};
+
+}  // namespace
+
+void share_xattrs(Plan& plan) {
+  size_t n_xattrs = 0;
+  for (const Inode& ino : plan.inodes) n_xattrs += ino.xattrs.size();
+  XattrCounter counter(n_xattrs);
+  std::vector<XattrUse*> use_of;  // per xattr, in inode order: hash each pair once
+  use_of.reserve(n_xattrs);
+  for (const Inode& ino : plan.inodes)
+    for (const auto& x : ino.xattrs) use_of.push_back(counter.count(x));
   // Every (name, value) used by two or more inodes is shared, in descending order of
   // name, then value length, then value bytes (C: xattrs_ht_sort).
   std::vector<XattrUse*> shared;
-  for (auto& [key, use] : uses)
+  for (XattrUse& use : counter.uses())
     if (use.count > 1) shared.push_back(&use);
   std::sort(shared.begin(), shared.end(), [](const XattrUse* a, const XattrUse* b) {
     if (a->first->name != b->first->name) return a->first->name > b->first->name;

@@ -5,7 +5,8 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,11 +55,26 @@ struct Inode {
   bool chunk_based() const { return type() == S_IFREG && size > 0 && data.empty(); }
 };
 
-struct Plan {
-  /// Keeps `s` alive as long as the plan; for xattr names and values the writer makes.
-  std::string_view keep(std::string s) { return strings.emplace_back(std::move(s)); }
+/// Bytes that live as long as the plan, packed into large chunks: the writer
+/// makes two small strings per file (metacopy and redirect values), and one heap
+/// block each made the plan's build dominated by malloc and first-touch faults.
+class StringArena {
+ public:
+  /// A copy of the concatenation of `parts`, valid until the arena goes.
+  std::string_view keep(std::initializer_list<std::string_view> parts);
 
-  std::deque<std::string> strings;           // never moves its elements
+ private:
+  static constexpr size_t kChunk = 256 << 10;
+  std::vector<std::unique_ptr<char[]>> blocks_;  // chunks, and long strings on their own
+  char* current_ = nullptr;                      // the chunk being filled
+  size_t used_ = kChunk;                         // bytes of it in use
+};
+
+struct Plan {
+  /// Keeps bytes alive as long as the plan; for xattr names and values the writer makes.
+  std::string_view keep(std::initializer_list<std::string_view> parts) { return strings.keep(parts); }
+
+  StringArena strings;
   uint32_t version = 0;
   std::vector<Inode> inodes;                 // BFS order; index == i_ino
   std::vector<const XattrEntry*> shared;     // shared-xattr table, in table order

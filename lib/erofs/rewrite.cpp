@@ -126,7 +126,7 @@ Inode PlanBuilder::make_inode(const Node& n) const {
   ino.mtime_nsec = n.mtime_nsec;
   if (n.type() == S_IFLNK && n.payload) ino.data = *n.payload;
   if (n.type() == S_IFREG) ino.data = n.content;
-  ino.xattrs.reserve(n.xattrs.size());
+  ino.xattrs.reserve(n.xattrs.size() + (n.type() == S_IFREG ? 2 : 0));  // + metacopy, redirect
   for (const auto& x : n.xattrs) ino.xattrs.push_back({x.name, x.value});
   return ino;
 }
@@ -200,20 +200,19 @@ Result<void> PlanBuilder::rewrite(uint32_t index) {
   // Escape existing trusted.overlay.* so overlayfs does not act on them.
   for (auto& x : ino.xattrs)
     if (x.name.starts_with(fmt::OVERLAY_XATTR_PREFIX))
-      x.name = plan_.keep(std::string(fmt::OVERLAY_XATTR_ESCAPE_PREFIX) +
-                          std::string(x.name.substr(fmt::OVERLAY_XATTR_PREFIX.size())));
+      x.name = plan_.keep({fmt::OVERLAY_XATTR_ESCAPE_PREFIX, x.name.substr(fmt::OVERLAY_XATTR_PREFIX.size())});
   if (ino.chunk_based()) {
-    std::string metacopy;
+    std::string_view metacopy;
     if (const auto& digest = ino.node->digest) {
       fmt::ovl_metacopy m{0, sizeof(fmt::ovl_metacopy), 0, 1, {}};
       std::copy(digest->begin(), digest->end(), m.digest);
-      metacopy.assign(reinterpret_cast<const char*>(&m), sizeof m);
+      metacopy = plan_.keep({std::string_view(reinterpret_cast<const char*>(&m), sizeof m)});
     }
-    CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_METACOPY, plan_.keep(std::move(metacopy))));
+    CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_METACOPY, metacopy));
     const auto& payload = ino.node->payload;
     // C: maybe_join_path("/", payload) always prepends "/", so "/abs" becomes "//abs".
     if (payload && !payload->empty())
-      CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_REDIRECT, plan_.keep("/" + *payload)));
+      CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_REDIRECT, plan_.keep({"/", *payload})));
   }
   if (ino.type() == S_IFCHR && ino.rdev == 0) {
     ino.size = 0;
@@ -295,6 +294,26 @@ void compute_chunking(uint64_t size, uint32_t& chunkbits, uint64_t& chunk_count)
   bits = std::clamp<uint32_t>(bits, fmt::EROFS_BLKSIZ_BITS, fmt::EROFS_BLKSIZ_BITS + fmt::EROFS_CHUNK_FORMAT_BLKBITS_MASK);
   chunkbits = bits;
   chunk_count = (size >> bits) + ((size & ((uint64_t(1) << bits) - 1)) ? 1 : 0);
+}
+
+std::string_view StringArena::keep(std::initializer_list<std::string_view> parts) {
+  size_t total = 0;
+  for (std::string_view p : parts) total += p.size();
+  if (total == 0) return {};
+  char* out;
+  if (total > kChunk / 4) {  // a long payload: a block of its own; the current chunk stays
+    out = blocks_.emplace_back(std::make_unique_for_overwrite<char[]>(total)).get();
+  } else {
+    if (kChunk - used_ < total) {
+      current_ = blocks_.emplace_back(std::make_unique_for_overwrite<char[]>(kChunk)).get();
+      used_ = 0;
+    }
+    out = current_ + used_;
+    used_ += total;
+  }
+  size_t at = 0;
+  for (std::string_view p : parts) at += p.copy(out + at, p.size());
+  return {out, total};
 }
 
 Result<Plan> build_plan(const tree::Tree& tree, const WriteOptions& options) {

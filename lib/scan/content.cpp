@@ -18,6 +18,10 @@ namespace {
 namespace fmt = cfs::format;
 constexpr size_t kReadChunk = 1 << 20;
 
+bool same_time(const struct timespec& a, const struct timespec& b) {
+  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
 }  // namespace
 
 struct ContentReader::State {
@@ -25,6 +29,8 @@ struct ContentReader::State {
   Progress& progress;
   UniqueFd root_fd;
   std::string root_path;
+  bool read_xattrs = false;
+  XattrFilter xattr_filter;
 
   std::mutex mutex;                 // guards queue, closed, error
   std::condition_variable ready;
@@ -35,11 +41,14 @@ struct ContentReader::State {
 
   State(store::ObjectStore* s, Progress& p) : store(s), progress(p) {}
   void worker();
-  Result<void> read_one(FileWork& work, std::vector<uint8_t>& buf);
+  Result<void> read_one(FileWork& work, std::vector<uint8_t>& buf, fsverity::Hasher& hasher);
+  Result<void> read_contents(int fd, tree::Node& node, const std::string& shown, std::vector<uint8_t>& buf,
+                             fsverity::Hasher& hasher);
 };
 
 void ContentReader::State::worker() {
   std::vector<uint8_t> buf(kReadChunk);
+  fsverity::Hasher hasher;  // reused: finish() resets it
   while (true) {
     FileWork work;
     {
@@ -49,7 +58,7 @@ void ContentReader::State::worker() {
       work = std::move(queue.front());
       queue.pop_front();
     }
-    auto r = read_one(work, buf);
+    auto r = read_one(work, buf, hasher);
     if (!r) {
       std::lock_guard lock(mutex);
       if (!error) error = r.take_error();
@@ -58,44 +67,54 @@ void ContentReader::State::worker() {
   }
 }
 
-// C: lcfs_node_set_from_content with COMPUTE_DIGEST | BY_DIGEST, in one read.
-Result<void> ContentReader::State::read_one(FileWork& work, std::vector<uint8_t>& buf) {
+// Reads exactly node.size bytes (the size the scan saw): digest, inline data.
+// A file that shrank fails here; one that grew or was rewritten is caught by
+// the fstat afterwards, which saves the read that would return end of file.
+Result<void> ContentReader::State::read_contents(int fd, tree::Node& node, const std::string& shown,
+                                                 std::vector<uint8_t>& buf, fsverity::Hasher& hasher) {
+  uint64_t total = 0;
+  while (total < node.size) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), node.size - total));
+    ssize_t n = ::read(fd, buf.data(), want);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error(errno, shown);
+    if (n == 0) return make_error(EIO, shown + ": file changed size while being read");
+    std::span<const uint8_t> got(buf.data(), static_cast<size_t>(n));
+    if (total + got.size() <= fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX)
+      node.content.append(reinterpret_cast<const char*>(got.data()), got.size());
+    hasher.update(got);
+    total += got.size();
+    progress.bytes_done.fetch_add(got.size());
+  }
+  node.digest = hasher.finish();
+  node.payload = store::object_path(*node.digest);
+  if (node.size > fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX) node.content.clear();
+  return {};
+}
+
+// C: lcfs_node_set_from_content with COMPUTE_DIGEST | BY_DIGEST, in one read,
+// then read_xattrs through the same fd.
+Result<void> ContentReader::State::read_one(FileWork& work, std::vector<uint8_t>& buf, fsverity::Hasher& hasher) {
   tree::Node& node = *work.node;
-  if (node.size == 0) {  // empty files get no digest, payload or content
+  const std::string shown = root_path + "/" + work.path;
+  if (node.size == 0) {  // empty files get no digest, payload or content, and are not opened
+    if (read_xattrs) CFS_CHECK(read_xattrs_path(shown, xattr_filter, node));
     progress.files_done.fetch_add(1);
     return {};
   }
-  const std::string shown = root_path + "/" + work.path;
   UniqueFd fd(::openat(root_fd.get(), work.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) return errno_error(errno, shown);
-  struct stat before;
-  if (::fstat(fd.get(), &before) < 0) return errno_error(errno, shown);
-  fsverity::Hasher hasher;
-  uint64_t total = 0;
-  while (true) {
-    auto n = read_full(fd.get(), buf);
-    if (!n) return errno_error(n.error().errnum, shown);
-    total += *n;
-    if (total > node.size) return make_error(EIO, shown + ": file grew while being read");
-    if (total <= fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX) node.content.append(reinterpret_cast<const char*>(buf.data()), *n);
-    hasher.update(std::span<const uint8_t>(buf.data(), *n));
-    progress.bytes_done.fetch_add(*n);
-    if (*n < buf.size()) break;
-  }
-  if (total != node.size) return make_error(EIO, shown + ": file changed size while being read");
-  node.digest = hasher.finish();
-  node.payload = store::object_path(*node.digest);
-  if (node.size > fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX) {
-    node.content.clear();
-    if (store) CFS_CHECK(store->add(fd.get(), node.size, *node.digest, shown));
-  }
-  // A file rewritten in place while we read or copied it would give a digest that
-  // does not match the data (and an object misnamed for good): any write moves ctime.
+  CFS_CHECK(read_contents(fd.get(), node, shown, buf, hasher));
+  if (store && node.size > fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX)
+    CFS_CHECK(store->add(fd.get(), node.size, *node.digest, shown));
+  if (read_xattrs) CFS_CHECK(read_xattrs_fd(fd.get(), xattr_filter, shown, node));
+  // A file changed since the scan saw it, or rewritten while we read or copied it,
+  // would give a digest that does not match the data (and an object misnamed for
+  // good): any write moves mtime or ctime.
   struct stat after;
   if (::fstat(fd.get(), &after) < 0) return errno_error(errno, shown);
-  if (after.st_size != before.st_size || after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
-      after.st_mtim.tv_nsec != before.st_mtim.tv_nsec || after.st_ctim.tv_sec != before.st_ctim.tv_sec ||
-      after.st_ctim.tv_nsec != before.st_ctim.tv_nsec)
+  if (static_cast<uint64_t>(after.st_size) != work.stamp.size || !same_time(after.st_mtim, work.stamp.mtime) ||
+      !same_time(after.st_ctim, work.stamp.ctime))
     return make_error(EIO, shown + ": file changed while being read");
   progress.files_done.fetch_add(1);
   return {};
@@ -119,9 +138,11 @@ void ContentReader::cancel() {
     if (t.joinable()) t.join();
 }
 
-void ContentReader::set_root(int root_fd, std::string root_path) {
+void ContentReader::set_root(int root_fd, std::string root_path, bool read_xattrs, XattrFilter filter) {
   state_->root_fd.reset(::fcntl(root_fd, F_DUPFD_CLOEXEC, 0));
   state_->root_path = std::move(root_path);
+  state_->read_xattrs = read_xattrs;
+  state_->xattr_filter = filter;
 }
 
 void ContentReader::add(FileWork work) {

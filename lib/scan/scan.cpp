@@ -2,10 +2,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <map>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
+
+#include <map>
+#include <memory>
 
 #include "format/composefs.hpp"
 #include "util/io.hpp"
@@ -23,10 +24,10 @@ class Scanner {
   Result<void> load_node(int dirfd, const char* name, const std::string& rel, tree::Node& node, const struct stat& st);
 
  private:
-  Result<void> read_xattrs(int dirfd, const char* name, const std::string& rel, tree::Node& node);
   bool link_to_seen(const struct stat& st, tree::Node& node);
 
   std::string show(const std::string& rel) const { return rel.empty() ? root_ : root_ + "/" + rel; }
+  XattrFilter filter() const { return {options_.user_xattrs}; }
 
   const ScanOptions& options_;
   tree::Tree& tree_;
@@ -37,35 +38,7 @@ class Scanner {
 
 std::string join(const std::string& dir, const char* name) { return dir.empty() ? name : dir + "/" + name; }
 
-// C: read_xattrs. llistxattr/lgetxattr act on symlinks and devices themselves.
-Result<void> Scanner::read_xattrs(int /*dirfd*/, const char* /*name*/, const std::string& rel, tree::Node& node) {
-  const std::string path = show(rel);
-  std::string names(256, '\0');
-  ssize_t len;
-  while ((len = ::llistxattr(path.c_str(), names.data(), names.size())) < 0 && errno == ERANGE) {
-    ssize_t need = ::llistxattr(path.c_str(), nullptr, 0);
-    names.resize(need > 0 ? static_cast<size_t>(need) : names.size() * 2);
-  }
-  if (len < 0) return errno == ENOTSUP ? Result<void>{} : errno_error(errno, path);
-  size_t budget = 0;  // C's per-inode xattr accounting, limit 32767
-  for (size_t off = 0; off < static_cast<size_t>(len);) {
-    std::string key(names.c_str() + off);
-    off += key.size() + 1;
-    if (options_.user_xattrs && !key.starts_with("user.")) continue;
-    std::string value(256, '\0');
-    ssize_t vlen;
-    while ((vlen = ::lgetxattr(path.c_str(), key.c_str(), value.data(), value.size())) < 0 && errno == ERANGE) {
-      ssize_t need = ::lgetxattr(path.c_str(), key.c_str(), nullptr, 0);
-      value.resize(need > 0 ? static_cast<size_t>(need) : value.size() * 2);
-    }
-    if (vlen < 0) return errno_error(errno, path + ": xattr " + key);
-    value.resize(static_cast<size_t>(vlen));
-    budget += (node.xattrs.empty() ? fmt::LCFS_XATTR_HEADER_SIZE : 0) + 7 + key.size() + value.size();
-    if (budget > fmt::LCFS_INODE_EXTERNAL_XATTR_MAX) return make_error(ERANGE, show(rel) + ": xattrs take more than 32767 bytes");
-    node.xattrs.push_back({std::move(key), std::move(value)});
-  }
-  return {};
-}
+StatStamp stamp_of(const struct stat& st) { return {static_cast<uint64_t>(st.st_size), st.st_mtim, st.st_ctim}; }
 
 bool Scanner::link_to_seen(const struct stat& st, tree::Node& node) {
   if (!options_.hardlinks || S_ISDIR(st.st_mode) || st.st_nlink < 2) return false;
@@ -99,8 +72,11 @@ Result<void> Scanner::load_node(int dirfd, const char* name, const std::string& 
     node.payload = std::string(target, static_cast<size_t>(n));  // exact size: thousands of symlinks
     node.size = node.payload->size();
   }
-  if (S_ISREG(st.st_mode)) contents_.add({&node, rel});
-  if (!options_.skip_xattrs) CFS_CHECK(read_xattrs(dirfd, name, rel, node));
+  // Xattrs: a non-empty regular file's come from the fd the content reader opens,
+  // a directory's from the fd scan_dir opens; the others' are read by path here.
+  if (S_ISREG(st.st_mode)) contents_.add({&node, rel, stamp_of(st)});
+  bool by_fd = S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size > 0);
+  if (!options_.skip_xattrs && !by_fd) CFS_CHECK(read_xattrs_path(show(rel), filter(), node));
   return {};
 }
 
@@ -117,6 +93,7 @@ Result<void> Scanner::scan_dir(int dirfd, tree::Node& dir, const std::string& re
     ::close(fd);
     return errno_error(errno, show(rel));
   }
+  if (!options_.skip_xattrs) CFS_CHECK(read_xattrs_fd(fd, filter(), show(rel), dir));
   std::vector<tree::Node*> subdirs;
   while (true) {
     errno = 0;
@@ -151,7 +128,7 @@ Result<tree::Tree> scan_directory(const std::string& root, const ScanOptions& op
   struct stat st;
   if (::fstat(root_fd.get(), &st) < 0) return errno_error(errno, root);
   if (!S_ISDIR(st.st_mode)) return make_error(ENOTDIR, root + ": not a directory");
-  contents.set_root(root_fd.get(), root);
+  contents.set_root(root_fd.get(), root, !options.skip_xattrs, {options.user_xattrs});
   tree::Tree tree;
   Scanner scanner(options, tree, contents, root);
   tree::Node* top = tree.new_node();

@@ -8,8 +8,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <sys/stat.h>
+#include <ctime>
 #include <vector>
 
+#include "scan/xattrs.hpp"
 #include "store/object_store.hpp"
 #include "tree/tree.hpp"
 #include "util/result.hpp"
@@ -25,10 +28,18 @@ struct ScanOptions {
   bool hardlinks = false;     // beyond C: same st_dev/st_ino -> one inode with the real nlink
 };
 
-/// A regular file whose contents still have to be read.
+/// What the scan's lstat saw of a file: the read must find it unchanged.
+struct StatStamp {
+  uint64_t size = 0;
+  struct timespec mtime = {};
+  struct timespec ctime = {};
+};
+
+/// A regular file whose contents (and, for non-empty ones, xattrs) still have to be read.
 struct FileWork {
   tree::Node* node;
   std::string path;  // relative to the scanned root
+  StatStamp stamp;
 };
 
 /// Counters a progress display may read while the contents are read.
@@ -51,7 +62,9 @@ class ContentReader {
   ContentReader& operator=(const ContentReader&) = delete;
 
   /// Called by the scan when it has opened the root (before any add()).
-  void set_root(int root_fd, std::string root_path);
+  /// With `read_xattrs`, the xattrs of regular files are read here too, from the
+  /// fd opened for the contents (no second path lookup).
+  void set_root(int root_fd, std::string root_path, bool read_xattrs, XattrFilter filter);
   /// Queues one file; the node must stay valid and untouched by others until finish().
   void add(FileWork work);
   /// Waits for every queued file; the first error, if any.
