@@ -25,6 +25,7 @@
 #define CFS_FSVERITY_LOW_LEVEL_SHA 0
 #endif
 
+#include "fsverity/sha256_pair.hpp"
 #include "util/io.hpp"
 
 namespace cfs::fsverity {
@@ -132,49 +133,78 @@ void put_le64(uint8_t* p, uint64_t v) {
 
 struct Hasher::Impl {
   Sha256 sha;
-  Level data;               // level 0: the pending (partial) data block
+  bool pairs = detail::sha256_pair_available();  // two data blocks at a time
+  // Data not hashed yet: less than two blocks, so that blocks go in pairs and
+  // only a file's very last block may be hashed alone.
+  std::unique_ptr<std::array<uint8_t, 2 * kBlockSize>> pending = std::make_unique<std::array<uint8_t, 2 * kBlockSize>>();
+  size_t pending_fill = 0;
   std::vector<Level> tree;  // tree[i]: hashes of level i blocks (tree level i+1)
   uint64_t size = 0;
 
   void emit(const uint8_t* block, size_t lvl);
+  void emit_data_pair(const uint8_t* two_blocks);
+  void push_hash(const uint8_t* hash, size_t lvl);
   void update(std::span<const uint8_t> in);
   Digest root_hash();
   Digest finish();
   void reset();
 };
 
-// Hashes one full block of level `lvl` (0 = data) into the pending block of the
-// level above, carrying upwards whenever that block fills.
-void Hasher::Impl::emit(const uint8_t* block, size_t lvl) {
+// Appends a hash to the pending block of tree level `lvl` + 1, carrying upwards
+// (hashing the full block into the level above) whenever that block fills.
+void Hasher::Impl::push_hash(const uint8_t* hash, size_t lvl) {
+  uint8_t carried[kHashSize];
   for (;;) {
     if (lvl == tree.size()) tree.emplace_back();  // Level buffers are stable
     Level& up = tree[lvl];
-    sha.hash(block, kBlockSize, up.buf->data() + up.fill);
+    std::memcpy(up.buf->data() + up.fill, hash, kHashSize);
     up.fill += kHashSize;
     ++up.count;
     if (up.fill < kBlockSize) return;
     up.fill = 0;
-    block = up.buf->data();
+    sha.hash(up.buf->data(), kBlockSize, carried);
+    hash = carried;
     ++lvl;
   }
 }
 
+// Hashes one full block of level `lvl` (0 = data) into the level above.
+void Hasher::Impl::emit(const uint8_t* block, size_t lvl) {
+  uint8_t hash[kHashSize];
+  sha.hash(block, kBlockSize, hash);
+  push_hash(hash, lvl);
+}
+
+// Two consecutive data blocks, hashed together when the CPU allows.
+void Hasher::Impl::emit_data_pair(const uint8_t* two_blocks) {
+  if (!pairs) {
+    emit(two_blocks, 0);
+    emit(two_blocks + kBlockSize, 0);
+    return;
+  }
+  uint8_t first[kHashSize], second[kHashSize];
+  detail::sha256_pair_4k(two_blocks, two_blocks + kBlockSize, first, second);
+  push_hash(first, 0);
+  push_hash(second, 0);
+}
+
 void Hasher::Impl::update(std::span<const uint8_t> in) {
+  constexpr size_t kPair = 2 * kBlockSize;
   size += in.size();
-  if (data.fill > 0) {
-    size_t take = std::min(kBlockSize - data.fill, in.size());
-    std::memcpy(data.buf->data() + data.fill, in.data(), take);
-    data.fill += take;
+  if (pending_fill > 0) {
+    size_t take = std::min(kPair - pending_fill, in.size());
+    std::memcpy(pending->data() + pending_fill, in.data(), take);
+    pending_fill += take;
     in = in.subspan(take);
-    if (data.fill < kBlockSize) return;
-    emit(data.buf->data(), 0);
-    data.fill = 0;
+    if (pending_fill < kPair) return;
+    emit_data_pair(pending->data());
+    pending_fill = 0;
   }
-  for (; in.size() >= kBlockSize; in = in.subspan(kBlockSize)) emit(in.data(), 0);
-  if (!in.empty()) {
-    std::memcpy(data.buf->data(), in.data(), in.size());
-    data.fill = in.size();
-  }
+  // Keep back whatever does not make a full pair: the next call may complete
+  // it, or finish() hashes it (padded) as the file's last block or two.
+  for (; in.size() >= kPair; in = in.subspan(kPair)) emit_data_pair(in.data());
+  std::memcpy(pending->data(), in.data(), in.size());
+  pending_fill = in.size();
 }
 
 // Flushes partial blocks bottom-up until a level holds a single hash: the hash
@@ -182,9 +212,12 @@ void Hasher::Impl::update(std::span<const uint8_t> in) {
 Digest Hasher::Impl::root_hash() {
   Digest root{};
   if (size == 0) return root;
-  if (data.fill > 0) {
-    data.pad();
-    emit(data.buf->data(), 0);
+  if (pending_fill > 0) {  // the last one or two blocks, the last one zero-padded
+    std::memset(pending->data() + pending_fill, 0, 2 * kBlockSize - pending_fill);
+    if (pending_fill > kBlockSize)
+      emit_data_pair(pending->data());
+    else
+      emit(pending->data(), 0);
   }
   for (size_t lvl = 0;; ++lvl) {
     Level& cur = tree[lvl];
@@ -215,7 +248,7 @@ Digest Hasher::Impl::finish() {
 }
 
 void Hasher::Impl::reset() {
-  data.fill = 0;
+  pending_fill = 0;
   for (Level& l : tree) {
     l.fill = 0;
     l.count = 0;
