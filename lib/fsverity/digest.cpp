@@ -129,6 +129,21 @@ void put_le64(uint8_t* p, uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
+// The file digest: SHA-256 of the fs-verity descriptor holding the file size
+// and the Merkle tree root (salt and reserved fields zero).
+Digest descriptor_digest(Sha256& sha, uint64_t size, const uint8_t* root) {
+  std::array<uint8_t, kDescriptorSize> desc{};
+  desc[0] = kDescriptorVersion;
+  desc[1] = kHashAlgSha256;
+  desc[2] = kLogBlockSize;
+  desc[3] = 0;  // salt_size: no salt
+  put_le64(desc.data() + kDescDataSizeOff, size);
+  std::memcpy(desc.data() + kDescRootHashOff, root, kHashSize);
+  Digest out;
+  sha.hash(desc.data(), desc.size(), out.data());
+  return out;
+}
+
 }  // namespace
 
 struct Hasher::Impl {
@@ -233,16 +248,8 @@ Digest Hasher::Impl::root_hash() {
 }
 
 Digest Hasher::Impl::finish() {
-  std::array<uint8_t, kDescriptorSize> desc{};  // salt and reserved stay zero
-  desc[0] = kDescriptorVersion;
-  desc[1] = kHashAlgSha256;
-  desc[2] = kLogBlockSize;
-  desc[3] = 0;  // salt_size: no salt
-  put_le64(desc.data() + kDescDataSizeOff, size);
   Digest root = root_hash();
-  std::memcpy(desc.data() + kDescRootHashOff, root.data(), root.size());
-  Digest out;
-  sha.hash(desc.data(), desc.size(), out.data());
+  Digest out = descriptor_digest(sha, size, root.data());
   reset();
   return out;
 }
@@ -269,6 +276,25 @@ Digest digest_of(std::span<const uint8_t> data) {
   Hasher h;
   h.update(data);
   return h.finish();
+}
+
+
+void digest_pair_small(std::span<const uint8_t> a, std::span<const uint8_t> b, Digest& digest_a, Digest& digest_b) {
+  if (a.empty() || b.empty() || a.size() > kBlockSize || b.size() > kBlockSize || !detail::sha256_pair_available()) {
+    digest_a = digest_of(a);
+    digest_b = digest_of(b);
+    return;
+  }
+  alignas(64) uint8_t blocks[2][kBlockSize];
+  std::memcpy(blocks[0], a.data(), a.size());
+  std::memset(blocks[0] + a.size(), 0, kBlockSize - a.size());
+  std::memcpy(blocks[1], b.data(), b.size());
+  std::memset(blocks[1] + b.size(), 0, kBlockSize - b.size());
+  uint8_t root_a[kHashSize], root_b[kHashSize];
+  detail::sha256_pair_4k(blocks[0], blocks[1], root_a, root_b);
+  Sha256 sha;
+  digest_a = descriptor_digest(sha, a.size(), root_a);
+  digest_b = descriptor_digest(sha, b.size(), root_b);
 }
 
 cfs::Result<Digest> digest_of_fd(int fd) {

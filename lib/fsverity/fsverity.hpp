@@ -54,6 +54,14 @@ class Hasher {
 /// fs-verity digest of an in-memory file content.
 Digest digest_of(std::span<const uint8_t> data);
 
+/// Largest content digest_pair_small() takes: one data block.
+inline constexpr size_t kSmallFileMax = 4096;
+
+/// fs-verity digests of two contents of 1 to kSmallFileMax bytes each, their
+/// blocks hashed together where the CPU allows (see Hasher): a directory tree is
+/// mostly such files.
+void digest_pair_small(std::span<const uint8_t> a, std::span<const uint8_t> b, Digest& digest_a, Digest& digest_b);
+
 /// fs-verity digest of what `fd` reads from its current position to end of file.
 cfs::Result<Digest> digest_of_fd(int fd);
 

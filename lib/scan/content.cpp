@@ -4,6 +4,7 @@
 #include <deque>
 #include <fcntl.h>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,23 +43,50 @@ struct ContentReader::State {
   State(store::ObjectStore* s, Progress& p) : store(s), progress(p) {}
   void worker();
   Result<void> read_one(FileWork& work, std::vector<uint8_t>& buf, fsverity::Hasher& hasher);
+  Result<void> read_small_pair(FileWork& a, FileWork& b, std::vector<uint8_t>& buf);
   Result<void> read_contents(int fd, tree::Node& node, const std::string& shown, std::vector<uint8_t>& buf,
                              fsverity::Hasher& hasher);
+  Result<UniqueFd> open_file(const FileWork& work, const std::string& shown);
+  Result<void> finish_file(FileWork& work, int fd, const std::string& shown);
 };
+
+namespace {
+
+// Non-empty and one fs-verity block at most: two such files are hashed together.
+bool is_small(const FileWork& w) { return w.node->size > 0 && w.node->size <= fsverity::kSmallFileMax; }
+
+// Reads exactly out.size() bytes; a file that ends early changed since the scan.
+Result<void> read_exact(int fd, std::span<uint8_t> out, const std::string& shown) {
+  while (!out.empty()) {
+    ssize_t n = ::read(fd, out.data(), out.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error(errno, shown);
+    if (n == 0) return make_error(EIO, shown + ": file changed size while being read");
+    out = out.subspan(static_cast<size_t>(n));
+  }
+  return {};
+}
+
+}  // namespace
 
 void ContentReader::State::worker() {
   std::vector<uint8_t> buf(kReadChunk);
   fsverity::Hasher hasher;  // reused: finish() resets it
   while (true) {
     FileWork work;
+    std::optional<FileWork> partner;  // a second small file, hashed with the first
     {
       std::unique_lock lock(mutex);
       ready.wait(lock, [&] { return !queue.empty() || closed; });
       if (queue.empty() || error) return;
       work = std::move(queue.front());
       queue.pop_front();
+      if (is_small(work) && !queue.empty() && is_small(queue.front())) {
+        partner = std::move(queue.front());
+        queue.pop_front();
+      }
     }
-    auto r = read_one(work, buf, hasher);
+    auto r = partner ? read_small_pair(work, *partner, buf) : read_one(work, buf, hasher);
     if (!r) {
       std::lock_guard lock(mutex);
       if (!error) error = r.take_error();
@@ -92,6 +120,31 @@ Result<void> ContentReader::State::read_contents(int fd, tree::Node& node, const
   return {};
 }
 
+Result<UniqueFd> ContentReader::State::open_file(const FileWork& work, const std::string& shown) {
+  UniqueFd fd(::openat(root_fd.get(), work.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return errno_error(errno, shown);
+  return fd;
+}
+
+// After the digest: the copy into the store, the xattrs (read through the same
+// fd), and the check that the file did not change since the scan saw it.
+Result<void> ContentReader::State::finish_file(FileWork& work, int fd, const std::string& shown) {
+  tree::Node& node = *work.node;
+  if (store && node.size > fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX)
+    CFS_CHECK(store->add(fd, node.size, *node.digest, shown));
+  if (read_xattrs) CFS_CHECK(read_xattrs_fd(fd, xattr_filter, shown, node));
+  // A file changed since the scan saw it, or rewritten while we read or copied it,
+  // would give a digest that does not match the data (and an object misnamed for
+  // good): any write moves mtime or ctime.
+  struct stat after;
+  if (::fstat(fd, &after) < 0) return errno_error(errno, shown);
+  if (static_cast<uint64_t>(after.st_size) != work.stamp.size || !same_time(after.st_mtim, work.stamp.mtime) ||
+      !same_time(after.st_ctim, work.stamp.ctime))
+    return make_error(EIO, shown + ": file changed while being read");
+  progress.files_done.fetch_add(1);
+  return {};
+}
+
 // C: lcfs_node_set_from_content with COMPUTE_DIGEST | BY_DIGEST, in one read,
 // then read_xattrs through the same fd.
 Result<void> ContentReader::State::read_one(FileWork& work, std::vector<uint8_t>& buf, fsverity::Hasher& hasher) {
@@ -102,21 +155,35 @@ Result<void> ContentReader::State::read_one(FileWork& work, std::vector<uint8_t>
     progress.files_done.fetch_add(1);
     return {};
   }
-  UniqueFd fd(::openat(root_fd.get(), work.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.valid()) return errno_error(errno, shown);
+  UniqueFd fd = CFS_TRY(open_file(work, shown));
   CFS_CHECK(read_contents(fd.get(), node, shown, buf, hasher));
-  if (store && node.size > fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX)
-    CFS_CHECK(store->add(fd.get(), node.size, *node.digest, shown));
-  if (read_xattrs) CFS_CHECK(read_xattrs_fd(fd.get(), xattr_filter, shown, node));
-  // A file changed since the scan saw it, or rewritten while we read or copied it,
-  // would give a digest that does not match the data (and an object misnamed for
-  // good): any write moves mtime or ctime.
-  struct stat after;
-  if (::fstat(fd.get(), &after) < 0) return errno_error(errno, shown);
-  if (static_cast<uint64_t>(after.st_size) != work.stamp.size || !same_time(after.st_mtim, work.stamp.mtime) ||
-      !same_time(after.st_ctim, work.stamp.ctime))
-    return make_error(EIO, shown + ": file changed while being read");
-  progress.files_done.fetch_add(1);
+  return finish_file(work, fd.get(), shown);
+}
+
+// Two files of one block each: both read, then hashed together.
+Result<void> ContentReader::State::read_small_pair(FileWork& a, FileWork& b, std::vector<uint8_t>& buf) {
+  FileWork* works[2] = {&a, &b};
+  std::string shown[2];
+  UniqueFd fds[2];
+  std::span<const uint8_t> data[2];
+  for (int i = 0; i < 2; ++i) {
+    tree::Node& node = *works[i]->node;
+    shown[i] = root_path + "/" + works[i]->path;
+    fds[i] = CFS_TRY(open_file(*works[i], shown[i]));
+    std::span<uint8_t> out(buf.data() + i * fsverity::kSmallFileMax, node.size);
+    CFS_CHECK(read_exact(fds[i].get(), out, shown[i]));
+    data[i] = out;
+    if (node.size <= fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX) node.content.assign(out.begin(), out.end());
+    progress.bytes_done.fetch_add(node.size);
+  }
+  fsverity::Digest digests[2];
+  fsverity::digest_pair_small(data[0], data[1], digests[0], digests[1]);
+  for (int i = 0; i < 2; ++i) {
+    tree::Node& node = *works[i]->node;
+    node.digest = digests[i];
+    node.payload = store::object_path(digests[i]);
+    CFS_CHECK(finish_file(*works[i], fds[i].get(), shown[i]));
+  }
   return {};
 }
 
