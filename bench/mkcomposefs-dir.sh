@@ -18,6 +18,7 @@ best_of() {  # best_of LABEL CMD...: prints best wall time and peak RSS
   "$@" > /dev/null 2>&1  # warm the page cache
   for _ in $(seq "$runs"); do
     rm -rf "$work/store"
+    sync  # each run flushes its own writes, not what earlier runs left dirty
     /usr/bin/time -f "%e %M" -o "$work/t" "$@" > /dev/null
     read -r secs kb < "$work/t"
     if [ -z "$best" ] || awk "BEGIN{exit !($secs < $best)}"; then best=$secs; fi
