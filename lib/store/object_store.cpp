@@ -1,5 +1,6 @@
 #include "store/object_store.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -16,8 +17,24 @@ namespace {
 
 // Copies with reflink when the filesystem can share extents, then with
 // copy_file_range (in-kernel), then with read/write.
+// What the filesystems at hand have refused once is not asked again (they say
+// so for every file alike): reflinks between source and store, and fs-verity.
+std::atomic<bool> g_try_reflink{true};
+std::atomic<bool> g_try_verity{true};
+
+bool unsupported(int errnum) { return errnum == EOPNOTSUPP || errnum == ENOTTY || errnum == EXDEV || errnum == EINVAL; }
+
+void try_enable_verity(int fd) {
+  if (!g_try_verity.load(std::memory_order_relaxed)) return;
+  auto r = fsverity::enable_fd(fd);
+  if (!r && (r.error().errnum == EOPNOTSUPP || r.error().errnum == ENOTTY)) g_try_verity.store(false);
+}
+
 Result<void> copy_contents(int src, int dst, uint64_t size) {
-  if (::ioctl(dst, FICLONE, src) == 0) return {};
+  if (g_try_reflink.load(std::memory_order_relaxed)) {
+    if (::ioctl(dst, FICLONE, src) == 0) return {};
+    if (unsupported(errno)) g_try_reflink.store(false);
+  }
   loff_t in_off = 0, out_off = 0;
   while (static_cast<uint64_t>(in_off) < size) {
     ssize_t n = ::copy_file_range(src, &in_off, dst, &out_off, size - static_cast<uint64_t>(in_off), 0);
@@ -143,7 +160,7 @@ Result<ObjectStore::Pending> ObjectStore::copy_to_anonymous(int src_fd, uint64_t
   UniqueFd ro(::open(("/proc/self/fd/" + std::to_string(dst.get())).c_str(), O_RDONLY | O_CLOEXEC));
   if (!ro.valid()) return make_error(EOPNOTSUPP, "cannot reopen an O_TMPFILE file (is /proc mounted?)");
   dst.reset();
-  (void)fsverity::enable_fd(ro.get());  // where unsupported we go on without it
+  try_enable_verity(ro.get());  // where unsupported we go on without it
   return Pending{std::move(ro), "", ""};
 }
 
@@ -164,7 +181,7 @@ Result<ObjectStore::Pending> ObjectStore::copy_to_named(int src_fd, uint64_t siz
   dst.reset();
   // fs-verity needs a file with no writers; where it is unsupported we go on without it.
   UniqueFd ro(::openat(dir_.get(), tmp.c_str(), O_RDONLY | O_CLOEXEC));
-  if (ro.valid()) (void)fsverity::enable_fd(ro.get());
+  if (ro.valid()) try_enable_verity(ro.get());
   return Pending{UniqueFd(), std::move(tmp), ""};
 }
 
