@@ -134,14 +134,15 @@ Result<void> ObjectStore::ensure_subdir(const std::string& name) {
   return {};
 }
 
-Result<ObjectStore::Pending> ObjectStore::copy_to_temp(int src_fd, uint64_t size, const std::string& src_name) {
+Result<ObjectStore::Pending> ObjectStore::copy_to_temp(int src_fd, uint64_t size, const std::string& src_name,
+                                                      const std::string& subdir) {
   bool anonymous;
   {
     std::lock_guard lock(mutex_);
     anonymous = use_tmpfile_;
   }
   if (anonymous) {
-    auto staged = copy_to_anonymous(src_fd, size, src_name);
+    auto staged = copy_to_anonymous(src_fd, size, src_name, subdir);
     if (staged || !tmpfile_unsupported(staged.error().errnum)) return staged;
     std::lock_guard lock(mutex_);
     use_tmpfile_ = false;  // this filesystem has no O_TMPFILE (or no /proc to link it)
@@ -149,9 +150,13 @@ Result<ObjectStore::Pending> ObjectStore::copy_to_temp(int src_fd, uint64_t size
   return copy_to_named(src_fd, size, src_name);
 }
 
-// The copy is an O_TMPFILE file: it has no name until publish() links it.
-Result<ObjectStore::Pending> ObjectStore::copy_to_anonymous(int src_fd, uint64_t size, const std::string& src_name) {
-  UniqueFd dst(::openat(dir_.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644));
+// The copy is an O_TMPFILE file: it has no name until publish() links it. It is
+// made in its final directory (`subdir`, "xx"), so filesystems place the inode
+// near that directory's; on ext4 that also spreads new inodes over the block
+// groups of the 256 subdirectories instead of scanning one group's bitmap.
+Result<ObjectStore::Pending> ObjectStore::copy_to_anonymous(int src_fd, uint64_t size, const std::string& src_name,
+                                                           const std::string& subdir) {
+  UniqueFd dst(::openat(dir_.get(), subdir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644));
   if (!dst.valid()) return errno_error(errno, path_);
   auto copied = copy_contents(src_fd, dst.get(), size);
   if (copied && ::fchmod(dst.get(), 0644) < 0) copied = errno_error(errno, path_);  // readable by all, whatever the umask
@@ -194,7 +199,7 @@ Result<void> ObjectStore::add(int src_fd, uint64_t size, const fsverity::Digest&
   struct stat st;
   if (::fstatat(dir_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return {};
   CFS_CHECK(ensure_subdir(name.substr(0, 2)));
-  Pending staged = CFS_TRY(copy_to_temp(src_fd, size, src_name));
+  Pending staged = CFS_TRY(copy_to_temp(src_fd, size, src_name, name.substr(0, 2)));
   staged.final_name = std::move(name);
   std::lock_guard lock(mutex_);
   pending_.push_back(std::move(staged));

@@ -55,8 +55,8 @@ class ObjectStore {
     std::string final_name;
   };
   ObjectStore(std::string path, UniqueFd dir, const StoreOptions& options);
-  Result<Pending> copy_to_temp(int src_fd, uint64_t size, const std::string& src_name);
-  Result<Pending> copy_to_anonymous(int src_fd, uint64_t size, const std::string& src_name);
+  Result<Pending> copy_to_temp(int src_fd, uint64_t size, const std::string& src_name, const std::string& subdir);
+  Result<Pending> copy_to_anonymous(int src_fd, uint64_t size, const std::string& src_name, const std::string& subdir);
   Result<Pending> copy_to_named(int src_fd, uint64_t size, const std::string& src_name);
   Result<void> ensure_subdir(const std::string& name);
   Result<void> publish_locked();  // mutex_ held
