@@ -96,11 +96,10 @@ Result<Node*> Loader::next_child(OpenDir& d, const std::unordered_set<std::strin
   return child;
 }
 
-// matches C: an inode met again becomes a hardlink entry (a new node with link_to).
-// C would also do this for a directory; we refuse, as no writer can store it.
+// matches C: an inode met again becomes a hardlink entry (a new node with link_to),
+// a directory too (the C API can write a hardlink to a directory, and so can we):
+// the entry is not descended into, so even a link to an ancestor cannot loop.
 Result<Node*> Loader::hardlink_to(const Seen& seen, uint64_t nid, uint8_t file_type) {
-  if (seen.node->is_dir())
-    return make_error(ELOOP, "directory inode " + std::to_string(nid) + " reached twice (cycle or hardlinked directory)");
   if (file_type != fmt::erofs_file_type(seen.image_type))
     return corrupt("inode " + std::to_string(nid) + ": directory entry type does not match the inode");
   CFS_CHECK(budget_.take(sizeof(Node)));

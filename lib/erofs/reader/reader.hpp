@@ -3,11 +3,11 @@
 //
 // The image is untrusted: every offset and length is checked against the image
 // size with overflow-safe arithmetic, structs are memcpy'd out of the buffer,
-// directory recursion is bounded, a directory reached twice (a cycle or a
-// hardlinked directory) is refused, and the memory the result may take is capped
-// (ReadOptions::max_decoded_bytes). Errors carry errnum EINVAL for a corrupt image,
-// ENOTSUP for an unknown header version, ELOOP for cycles and excessive depth,
-// E2BIG when the decode budget runs out.
+// directory recursion is bounded, an inode reached twice (a directory too, as in
+// C) becomes a hardlink entry that is not descended into, so cycles cannot loop,
+// and the memory the result may take is capped (ReadOptions::max_decoded_bytes).
+// Errors carry errnum EINVAL for a corrupt image, ENOTSUP for an unknown header
+// version, ELOOP for excessive depth, E2BIG when the decode budget runs out.
 #pragma once
 
 #include <cstdint>
