@@ -15,6 +15,7 @@
 
 #include "node.hpp"
 #include "util/hex.hpp"
+#include "util/io.hpp"
 #include "util/unique_fd.hpp"
 
 using cfs::UniqueFd;
@@ -43,7 +44,7 @@ using OwnedNode = std::unique_ptr<lcfs_node_s, NodeRef>;
 int read_xattrs(lcfs_node_s* node, int dirfd, const char* fname, int flags) {
   UniqueFd fd(::openat(dirfd, fname, O_PATH | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) return -1;
-  std::string path = "/proc/self/fd/" + std::to_string(fd.get());
+  std::string path = cfs::proc_fd_path(fd.get());
   ssize_t size = ::listxattr(path.c_str(), nullptr, 0);
   if (size < 0) return -1;
   std::string names(size, '\0');

@@ -76,7 +76,7 @@ Result<void> mount_from(const ErofsParams& p) {
 
 Result<void> mount_erofs_layer(const Image& image, bool has_acl, const std::string& dir,
                                const Options& options, const Force& force) {
-  std::string self = "/proc/self/fd/" + std::to_string(image.fd);
+  std::string self = proc_fd_path(image.fd);
   const std::string& name = image.path.empty() ? self : image.path;
   if (!force.loop) {
     auto r = mount_from({self, name, dir, has_acl, options.idmap_fd});

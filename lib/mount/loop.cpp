@@ -33,7 +33,7 @@ int configure(int loop_fd, int image_fd, const std::string& name) {
 // Older kernels: LOOP_SET_FD then LOOP_SET_STATUS64. Read-only comes from the
 // backing fd's mode there, so the image is reopened read-only first.
 int set_fd_and_status(int loop_fd, int image_fd, const std::string& name) {
-  std::string self = "/proc/self/fd/" + std::to_string(image_fd);
+  std::string self = proc_fd_path(image_fd);
   UniqueFd ro(::open(self.c_str(), O_RDONLY | O_CLOEXEC));
   if (!ro.valid()) return -1;
   if (::ioctl(loop_fd, LOOP_SET_FD, ro.get()) < 0) return -1;

@@ -15,8 +15,6 @@
 namespace cfs::store {
 namespace {
 
-// Copies with reflink when the filesystem can share extents, then with
-// copy_file_range (in-kernel), then with read/write.
 // What the filesystems at hand have refused once is not asked again (they say
 // so for every file alike): reflinks between source and store, and fs-verity.
 std::atomic<bool> g_try_reflink{true};
@@ -30,6 +28,8 @@ void try_enable_verity(int fd) {
   if (!r && (r.error().errnum == EOPNOTSUPP || r.error().errnum == ENOTTY)) g_try_verity.store(false);
 }
 
+// Copies with reflink when the filesystem can share extents, then with
+// copy_file_range (in-kernel), then with read/write.
 Result<void> copy_contents(int src, int dst, uint64_t size) {
   if (g_try_reflink.load(std::memory_order_relaxed)) {
     if (::ioctl(dst, FICLONE, src) == 0) return {};
@@ -78,8 +78,6 @@ size_t open_file_budget() {
   }
   return std::max<size_t>(64, rl.rlim_cur / 2);
 }
-
-bool tmpfile_unsupported(int errnum) { return errnum == EOPNOTSUPP || errnum == EISDIR || errnum == EINVAL; }
 
 }  // namespace
 
@@ -162,7 +160,7 @@ Result<ObjectStore::Pending> ObjectStore::copy_to_anonymous(int src_fd, uint64_t
   if (copied && ::fchmod(dst.get(), 0644) < 0) copied = errno_error(errno, path_);  // readable by all, whatever the umask
   if (!copied) return make_error(copied.error().errnum, "copying " + src_name + " into " + path_ + ": " + copied.error().msg);
   // fs-verity needs a file with no writers: reopen read-only, then drop the writer.
-  UniqueFd ro(::open(("/proc/self/fd/" + std::to_string(dst.get())).c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd ro(::open(proc_fd_path(dst.get()).c_str(), O_RDONLY | O_CLOEXEC));
   if (!ro.valid()) return make_error(EOPNOTSUPP, "cannot reopen an O_TMPFILE file (is /proc mounted?)");
   dst.reset();
   try_enable_verity(ro.get());  // where unsupported we go on without it
@@ -220,7 +218,7 @@ Result<void> ObjectStore::publish_locked() {
   if (::syncfs(dir_.get()) < 0) return errno_error(errno, path_);
   for (auto& p : pending_) {
     if (p.file.valid()) {
-      std::string proc = "/proc/self/fd/" + std::to_string(p.file.get());
+      std::string proc = proc_fd_path(p.file.get());
       // EEXIST: a concurrent build stored the same object (same name, same bytes).
       if (::linkat(AT_FDCWD, proc.c_str(), dir_.get(), p.final_name.c_str(), AT_SYMLINK_FOLLOW) < 0 && errno != EEXIST)
         return errno_error(errno, path_ + "/" + p.final_name);

@@ -45,7 +45,8 @@ class ObjectStore {
   /// Copies `size` bytes of `src_fd` (from offset 0) as the object `digest`, unless
   /// it is present already. `src_name` is used in error messages.
   Result<void> add(int src_fd, uint64_t size, const fsverity::Digest& digest, const std::string& src_name);
-  /// syncfs, then rename every added object to its final name.
+  /// syncfs, then give every added object its final name (link or rename), then
+  /// syncfs again for the names.
   Result<void> publish();
 
  private:
@@ -60,7 +61,6 @@ class ObjectStore {
   Result<Pending> copy_to_named(int src_fd, uint64_t size, const std::string& src_name);
   Result<void> ensure_subdir(const std::string& name);
   Result<void> publish_locked();  // mutex_ held
-
 
   std::string path_;
   UniqueFd dir_;

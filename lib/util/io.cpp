@@ -7,6 +7,8 @@
 
 namespace cfs {
 
+std::string proc_fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
 Error errno_error(int errnum, const std::string& what) {
   return make_error(errnum, what + ": " + std::strerror(errnum));
 }
@@ -63,10 +65,6 @@ std::string random_suffix() {
   return s;
 }
 
-}  // namespace
-
-namespace {
-
 std::string temp_prefix(const std::string& path) { return dir_of(path) + "/." + base_of(path) + ".tmp-"; }
 
 // Runs `make(name)` on fresh random temporary names until one is free.
@@ -88,7 +86,7 @@ Result<AtomicFile> AtomicFile::create(const std::string& path, Mode mode) {
     int fd = ::open(dir_of(path).c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
     if (fd >= 0) return AtomicFile(UniqueFd(fd), "", path);
     // Filesystems without O_TMPFILE say so in several ways; anything else is real.
-    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) return errno_error(errno, path);
+    if (!tmpfile_unsupported(errno)) return errno_error(errno, path);
   }
   int fd = -1;
   std::string tmp = CFS_TRY(with_temp_name(path, [&](const std::string& name) {
@@ -101,7 +99,7 @@ Result<AtomicFile> AtomicFile::create(const std::string& path, Mode mode) {
 // Gives the anonymous file a (temporary) name: through /proc, else AT_EMPTY_PATH
 // (which needs CAP_DAC_READ_SEARCH).
 Result<void> AtomicFile::link_anonymous() {
-  std::string proc = "/proc/self/fd/" + std::to_string(fd_.get());
+  std::string proc = proc_fd_path(fd_.get());
   tmp_path_ = CFS_TRY(with_temp_name(path_, [&](const std::string& name) {
     if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0) return true;
     return errno == ENOENT && ::linkat(fd_.get(), "", AT_FDCWD, name.c_str(), AT_EMPTY_PATH) == 0;

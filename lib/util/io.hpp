@@ -46,6 +46,13 @@ class AtomicFile {
   std::string path_;
 };
 
+/// "/proc/self/fd/N": a path naming the file open at `fd` itself (for calls that
+/// take only paths, or to reopen an fd with other flags).
+std::string proc_fd_path(int fd);
+
+/// True for the errnos with which open(O_TMPFILE) says the filesystem lacks it.
+inline bool tmpfile_unsupported(int errnum) { return errnum == EOPNOTSUPP || errnum == EISDIR || errnum == EINVAL; }
+
 /// "path: strerror(errnum)" style message helper.
 Error errno_error(int errnum, const std::string& what);
 
