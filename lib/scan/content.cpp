@@ -100,14 +100,9 @@ void ContentReader::State::worker() {
 // the fstat afterwards, which saves the read that would return end of file.
 Result<void> ContentReader::State::read_contents(int fd, tree::Node& node, const std::string& shown,
                                                  std::vector<uint8_t>& buf, fsverity::Hasher& hasher) {
-  uint64_t total = 0;
-  while (total < node.size) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), node.size - total));
-    ssize_t n = ::read(fd, buf.data(), want);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_error(errno, shown);
-    if (n == 0) return make_error(EIO, shown + ": file changed size while being read");
-    std::span<const uint8_t> got(buf.data(), static_cast<size_t>(n));
+  for (uint64_t total = 0; total < node.size;) {
+    std::span<uint8_t> got(buf.data(), static_cast<size_t>(std::min<uint64_t>(buf.size(), node.size - total)));
+    CFS_CHECK(read_exact(fd, got, shown));
     if (total + got.size() <= fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX)
       node.content.append(reinterpret_cast<const char*>(got.data()), got.size());
     hasher.update(got);
@@ -116,7 +111,6 @@ Result<void> ContentReader::State::read_contents(int fd, tree::Node& node, const
   }
   node.digest = hasher.finish();
   node.payload = store::object_path(*node.digest);
-  if (node.size > fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX) node.content.clear();
   return {};
 }
 
