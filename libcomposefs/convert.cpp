@@ -69,11 +69,8 @@ lcfs_node_s* new_inode_node(const tree::Node& from) {
   copy_inode_fields(from, *node);
   // C's loader adds xattrs one by one with its internal budget; replay its
   // space estimate so later set_xattr calls fail exactly where C's would.
-  for (size_t i = 0; i < from.xattrs.size(); i++) {
-    size_t header = i == 0 ? 12 : 0;  // sizeof(struct erofs_xattr_ibody_header), once
-    node->xattr_size += header + 2 * LCFS_INODE_XATTRMETA_SIZE - 1 + from.xattrs[i].name.size() +
-                        from.xattrs[i].value.size();
-  }
+  for (size_t i = 0; i < from.xattrs.size(); i++)
+    node->xattr_size += xattr_space_estimate(from.xattrs[i].name.size(), from.xattrs[i].value.size(), i == 0);
   return node.release();
 }
 

@@ -89,6 +89,13 @@ lcfs_node_s* follow_links(lcfs_node_s* node);
 int set_xattr_limited(lcfs_node_s* node, const char* name, const char* value, size_t value_len,
                       size_t limit);
 
+/// C's estimate of the xattr space one entry takes: twice the 4-byte entry
+/// header less one (worst-case alignment), name and value, plus the 12-byte
+/// ibody header for an inode's first xattr.
+inline size_t xattr_space_estimate(size_t name_len, size_t value_len, bool first) {
+  return 2 * LCFS_INODE_XATTRMETA_SIZE - 1 + name_len + value_len + (first ? 12 : 0);
+}
+
 /// Budgets: external input (the public setter) and data read from images.
 inline constexpr size_t kExternalXattrBudget = LCFS_INODE_EXTERNAL_XATTR_MAX;
 inline constexpr size_t kInternalXattrBudget = UINT16_MAX;

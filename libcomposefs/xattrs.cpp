@@ -10,10 +10,6 @@ using cfs::capi::guarded;
 namespace {
 
 constexpr size_t kXattrNameMax = 255;      // XATTR_NAME_MAX
-constexpr size_t kXattrHeaderSize = 12;    // sizeof(struct erofs_xattr_ibody_header)
-// C's estimate per entry: twice the 4-byte entry header less one, for the
-// worst-case alignment padding, plus name and value.
-constexpr size_t kEntryOverhead = 2 * LCFS_INODE_XATTRMETA_SIZE - 1;
 
 ssize_t find_xattr(const lcfs_node_s* node, const char* name) {
   for (size_t i = 0; i < node->xattrs.size(); i++)
@@ -33,8 +29,7 @@ int set_xattr_limited(lcfs_node_s* node, const char* name, const char* value, si
   if (value_len > UINT16_MAX || (!value && value_len > 0)) return fail(EINVAL);
   if (lcfs_node_unset_xattr(node, name) < 0 && errno != ENODATA) return -1;
 
-  size_t entry_size = kEntryOverhead + name_len + value_len;
-  if (node->xattrs.empty()) entry_size += kXattrHeaderSize;
+  size_t entry_size = cfs::capi::xattr_space_estimate(name_len, value_len, node->xattrs.empty());
   if (node->xattr_size + entry_size > limit) return fail(ERANGE);
   return guarded<int>(-1, [&] {
     node->xattrs.push_back({std::string(name, name_len), std::string(value ? value : "", value_len)});
@@ -70,7 +65,7 @@ int lcfs_node_unset_xattr(lcfs_node_s* node, const char* name) {
   if (!node || !name) return fail(EINVAL);
   ssize_t i = find_xattr(node, name);
   if (i < 0) return fail(ENODATA);
-  size_t freed = kEntryOverhead + node->xattrs[i].name.size() + node->xattrs[i].value.size();
+  size_t freed = cfs::capi::xattr_space_estimate(node->xattrs[i].name.size(), node->xattrs[i].value.size(), false);
   // C moves the last entry into the hole, so the order changes the same way.
   if (static_cast<size_t>(i) != node->xattrs.size() - 1) node->xattrs[i] = std::move(node->xattrs.back());
   node->xattrs.pop_back();
