@@ -35,7 +35,7 @@ struct ObjectState {
   std::string digest_error;
 };
 
-ObjectState inspect(int basedir_fd, const std::string& payload, bool want_digest) {
+ObjectState inspect(int basedir_fd, const std::string& payload, bool want_digest, fsverity::HashAlg alg) {
   ObjectState s;
   size_t skip = payload.find_first_not_of('/');
   std::string rel = skip == std::string::npos ? "." : payload.substr(skip);
@@ -50,7 +50,7 @@ ObjectState inspect(int basedir_fd, const std::string& payload, bool want_digest
   } else {
     s.size = st.st_size;
     if (want_digest) {
-      auto d = file_digest(fd.get());
+      auto d = file_digest(fd.get(), alg);
       if (d) s.digest = *d;
       else s.digest_error = d.error().msg;
     }
@@ -80,7 +80,8 @@ class Checker {
   void check(const tree::Node& node) {
     auto it = seen_.find(*node.payload);
     if (it == seen_.end()) {
-      it = seen_.emplace(*node.payload, inspect(basedir_fd_, *node.payload, true)).first;
+      auto alg = node.digest ? node.digest->alg() : fsverity::HashAlg::sha256;
+      it = seen_.emplace(*node.payload, inspect(basedir_fd_, *node.payload, true, alg)).first;
       ++counts_.objects;
     }
     const ObjectState& s = it->second;

@@ -9,11 +9,12 @@
 namespace cfs::info {
 namespace {
 
-enum { OPT_BASEDIR = 100, OPT_FILTER, OPT_HELP };
+enum { OPT_BASEDIR = 100, OPT_FILTER, OPT_HASH, OPT_HELP };
 
 const struct option kLongOptions[] = {
     {"basedir", required_argument, nullptr, OPT_BASEDIR},
     {"filter", required_argument, nullptr, OPT_FILTER},
+    {"hash", required_argument, nullptr, OPT_HASH},
     {"help", no_argument, nullptr, OPT_HELP},
     {nullptr, 0, nullptr, 0},
 };
@@ -46,6 +47,7 @@ std::string help_text(const char* argv0) {
          "Options:\n"
          "  --basedir=DIR    object store for missing-objects and fsck\n"
          "  --filter=NAME    load only this top-level entry (repeatable)\n"
+         "  --hash=ALG       measure-file: sha256 (default) or sha512\n"
          "  --help           show this help\n";
 }
 
@@ -62,6 +64,12 @@ Options parse_options(int argc, char** argv) {
         if (std::strchr(optarg, '/')) die(std::string("Filter must be a single name: ") + optarg + ": Success");
         o.filter.emplace_back(optarg);
         break;
+      case OPT_HASH: {
+        auto alg = format::parse_hash_name(optarg);
+        if (!alg) die(std::string("unknown hash '") + optarg + "' for --hash (sha256 or sha512)");
+        o.hash = *alg;
+        break;
+      }
       case OPT_HELP:
         o.help = true;
         return o;

@@ -6,11 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "format/digest.hpp"
+
 namespace cfs::info {
 
 struct Options {
   std::optional<std::string> basedir;  // --basedir=DIR
   std::vector<std::string> filter;     // --filter=NAME, repeatable
+  format::HashAlg hash = format::HashAlg::sha256;  // --hash=ALG for measure-file (not in C)
   bool help = false;                   // --help (not in C)
   std::string command;                 // ls, dump, objects, ...
   std::vector<std::string> args;       // images, or files for measure-file

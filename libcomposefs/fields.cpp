@@ -115,7 +115,10 @@ const uint8_t* lcfs_node_get_content(lcfs_node_s* node) {
 }
 
 const uint8_t* lcfs_node_get_fsverity_digest(lcfs_node_s* node) {
-  return node && node->digest ? node->digest->data() : nullptr;
+  // The C API knows only SHA-256 digests; a SHA-512 one (from an image that names
+  // SHA-512 objects) is kept and written back, but not shown as 32 bytes here.
+  if (!node || !node->digest || node->digest->alg() != cfs::format::HashAlg::sha256) return nullptr;
+  return node->digest->data();
 }
 
 void lcfs_node_set_fsverity_digest(lcfs_node_s* node, uint8_t digest[LCFS_DIGEST_SIZE]) {

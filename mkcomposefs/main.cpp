@@ -34,7 +34,7 @@ namespace {
 // fs-verity hasher.
 class ImageSink : public erofs::Sink {
  public:
-  ImageSink(int fd, bool hash) : fd_(fd), hash_(hash) {}
+  ImageSink(int fd, bool hash, fsverity::HashAlg alg) : fd_(fd), hash_(hash), hasher_(alg) {}
   Result<void> write(std::span<const uint8_t> bytes) override {
     if (hash_) hasher_.update(bytes);
     if (fd_ >= 0) return write_all(fd_, bytes);
@@ -110,12 +110,15 @@ class ProgressLine {
 Result<tree::Tree> load_directory(const Options& o) {
   scan::ScanOptions so{o.use_epoch, o.skip_devices, o.skip_xattrs, o.user_xattrs, o.hardlinks};
   std::optional<store::ObjectStore> store;
-  if (o.digest_store) store.emplace(CFS_TRY(store::ObjectStore::open(*o.digest_store)));
+  const auto alg = o.hash.value_or(fsverity::HashAlg::sha256);
+  store::StoreOptions store_options;
+  store_options.verity_alg = alg;
+  if (o.digest_store) store.emplace(CFS_TRY(store::ObjectStore::open(*o.digest_store, store_options)));
   scan::Progress progress;
   Result<tree::Tree> tree = make_error(EINVAL, "not scanned");
   {
     ProgressLine line(progress);
-    scan::ContentReader contents(o.threads ? o.threads : default_threads(), store ? &*store : nullptr, progress);
+    scan::ContentReader contents(o.threads ? o.threads : default_threads(), store ? &*store : nullptr, progress, alg);
     tree = scan::scan_directory(o.source, so, contents);
     auto read = contents.finish();
     if (tree && !read) return read.take_error();
@@ -126,7 +129,17 @@ Result<tree::Tree> load_directory(const Options& o) {
 
 // Returns instead of exiting so that an uncommitted AtomicFile removes its
 // temporary file on the way out.
+// The algorithm of --print-digest: --hash, else that of the tree's digests.
+Result<fsverity::HashAlg> image_hash(const Options& o, const tree::Tree& tree) {
+  auto named = tree.digest_alg();
+  if (o.hash && named && *o.hash != *named)
+    return make_error(EINVAL, "--hash=" + std::string(format::hash_name(*o.hash)) + " but the digests in " + o.source +
+                                  " are " + std::string(format::hash_name(*named)) + " ones");
+  return o.hash.value_or(named.value_or(fsverity::HashAlg::sha256));
+}
+
 Result<void> write_output(const Options& o, const tree::Tree& tree) {
+  const fsverity::HashAlg alg = CFS_TRY(image_hash(o, tree));
   erofs::WriteOptions wo{o.min_version, o.max_version};
   std::optional<AtomicFile> file;
   int fd = -1;
@@ -137,7 +150,7 @@ Result<void> write_output(const Options& o, const tree::Tree& tree) {
     file.emplace(CFS_TRY(AtomicFile::create(o.image)));
     fd = file->fd();
   }
-  ImageSink sink(fd, o.print_digest);
+  ImageSink sink(fd, o.print_digest, alg);
   auto written = erofs::write_image(tree, wo, sink);
   if (!written) return make_error(written.error().errnum, "cannot write image: " + written.error().msg);
   if (file) CFS_CHECK(file->commit());

@@ -45,6 +45,11 @@ const OptionSpec kOptions[] = {
     {"skip-xattrs", Arg::None, [](Options& o, std::string_view, bool&) -> Result<void> { o.skip_xattrs = true; return {}; }},
     {"user-xattrs", Arg::None, [](Options& o, std::string_view, bool&) -> Result<void> { o.user_xattrs = true; return {}; }},
     {"hardlinks", Arg::None, [](Options& o, std::string_view, bool&) -> Result<void> { o.hardlinks = true; return {}; }},
+    {"hash", Arg::Required, [](Options& o, std::string_view v, bool&) -> Result<void> {
+       o.hash = format::parse_hash_name(v);
+       if (!o.hash) return make_error(EINVAL, "unknown hash '" + std::string(v) + "' for --hash (sha256 or sha512)");
+       return {};
+     }},
     {"help", Arg::None, [](Options& o, std::string_view, bool&) -> Result<void> { o.help = true; return {}; }},
     {"digest-store", Arg::Required, [](Options& o, std::string_view v, bool&) -> Result<void> {
        if (v.empty()) return make_error(EINVAL, "empty path for --digest-store");
@@ -89,6 +94,7 @@ std::string usage_text() {
          "  --skip-xattrs         Don't store file xattrs\n"
          "  --user-xattrs         Only store user.* xattrs\n"
          "  --hardlinks           Keep hard links of the source directory (one inode, real nlink)\n"
+         "  --hash=ALG            fs-verity hash of files and image: sha256 (default) or sha512\n"
          "  --print-digest        Print the digest of the image\n"
          "  --print-digest-only   Print the digest of the image, don't write image\n"
          "  --min-version=N       Use this minimal format version (default=0)\n"

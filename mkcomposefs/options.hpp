@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "format/digest.hpp"
 #include "util/result.hpp"
 
 namespace cfs::mkcomposefs {
@@ -18,6 +19,8 @@ struct Options {
   bool skip_xattrs = false;
   bool user_xattrs = false;
   bool hardlinks = false;          // beyond C: keep hard links of a source directory
+  std::optional<format::HashAlg> hash;  // beyond C: --hash=sha256|sha512 (default: sha256,
+                                        // or with --from-file the dump's digests')
   bool help = false;
   std::optional<std::string> digest_store;
   unsigned threads = 0;            // 0: CPUs available to the process

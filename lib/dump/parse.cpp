@@ -100,11 +100,14 @@ struct DumpParser::State {
   std::unordered_map<ChildKey, Node*, ChildKeyHash> children;
   std::vector<PendingLink> links;
   uint64_t line_no = 0;
+  std::optional<format::HashAlg> digest_alg;  // of the first DIGEST: the others must agree
+  uint64_t digest_alg_line = 0;
 
   Result<void> parse_line(std::string_view line);
   Result<Node*> insert(const std::string& path, uint32_t mode);
   Result<void> parse_xattrs(std::string_view rest, Node& node);
   Result<void> parse_symlink(std::optional<std::string>& payload, uint64_t size, bool has_content, Node& node);
+  Result<tree::Digest> parse_digest(std::string_view field);
   Node* lookup(std::string_view path) const;
   Result<void> resolve_links();
 };
@@ -204,6 +207,27 @@ Result<void> DumpParser::State::parse_symlink(std::optional<std::string>& payloa
   return {};
 }
 
+// 64 hex digits are a SHA-256 digest, 128 a SHA-512 one (beyond C, which reads
+// 64 and ignores the rest); one dump names objects of one algorithm only.
+Result<tree::Digest> DumpParser::State::parse_digest(std::string_view field) {
+  std::string hex = CFS_TRY(unescape_field(field, DIGEST, false));
+  auto digest = format::parse_hex_digest(hex);
+  if (!digest) {
+    bool cr = !hex.empty() && hex.back() == '\r';
+    return field_error(DIGEST, "expected 64 (SHA-256) or 128 (SHA-512) hex digits, got '" + hex + "'" +
+                                   (cr ? " (CRLF line endings?)" : ""));
+  }
+  if (!digest_alg) {
+    digest_alg = digest->alg();
+    digest_alg_line = line_no;
+  } else if (*digest_alg != digest->alg()) {
+    return field_error(DIGEST, "a " + std::string(format::hash_name(digest->alg())) + " digest, but line " +
+                                   std::to_string(digest_alg_line) + " has a " +
+                                   std::string(format::hash_name(*digest_alg)) + " one (one algorithm per dump)");
+  }
+  return *digest;
+}
+
 Result<void> DumpParser::State::parse_line(std::string_view line) {
   if (line.find('\0') != std::string_view::npos) return make_error(EINVAL, "embedded NUL byte");
   if (line.empty()) return make_error(EINVAL, "empty line");
@@ -252,15 +276,7 @@ Result<void> DumpParser::State::parse_line(std::string_view line) {
   if (auto c = optional_field(f[CONTENT])) content = CFS_TRY(unescape_field(*c, CONTENT, true));
   if (content && content->size() != size)
     return field_error(CONTENT, "has " + std::to_string(content->size()) + " bytes but SIZE is " + std::to_string(size));
-  if (auto d = optional_field(f[DIGEST])) {
-    std::string hex = CFS_TRY(unescape_field(*d, DIGEST, false));
-    tree::Digest digest;
-    if (!from_hex(hex, digest)) {
-      bool cr = !hex.empty() && hex.back() == '\r';
-      return field_error(DIGEST, "expected 64 hex digits, got '" + hex + "'" + (cr ? " (CRLF line endings?)" : ""));
-    }
-    node->digest = digest;
-  }
+  if (auto d = optional_field(f[DIGEST])) node->digest = CFS_TRY(parse_digest(*d));
 
   if (node->type() == S_IFCHR || node->type() == S_IFBLK)
     node->rdev = rdev;

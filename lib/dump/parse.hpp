@@ -2,7 +2,8 @@
 //
 // Accepts what composefs-c 1.0.8's mkcomposefs accepts on valid input (unsorted
 // entries, forward hardlink targets, `-` fields, every escape) and rejects plainly
-// invalid input the C parser lets through: digests that are not 64 hex digits, NULs in
+// invalid input the C parser lets through: digests that are not 64 (SHA-256) or 128
+// (SHA-512, beyond C) hex digits or mix the two, NULs in
 // names and paths, integers that overflow their on-disk field, repeated xattr names,
 // and lines with fewer than 11 fields.
 #pragma once

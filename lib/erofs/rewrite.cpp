@@ -204,9 +204,10 @@ Result<void> PlanBuilder::rewrite(uint32_t index) {
   if (ino.chunk_based()) {
     std::string_view metacopy;
     if (const auto& digest = ino.node->digest) {
-      fmt::ovl_metacopy m{0, sizeof(fmt::ovl_metacopy), 0, 1, {}};
+      auto len = static_cast<uint8_t>(fmt::OVL_METACOPY_HEADER_SIZE + digest->size());
+      fmt::ovl_metacopy m{0, len, 0, static_cast<uint8_t>(digest->alg()), {}};
       std::copy(digest->begin(), digest->end(), m.digest);
-      metacopy = plan_.keep({std::string_view(reinterpret_cast<const char*>(&m), sizeof m)});
+      metacopy = plan_.keep({std::string_view(reinterpret_cast<const char*>(&m), len)});
     }
     CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_METACOPY, metacopy));
     const auto& payload = ino.node->payload;

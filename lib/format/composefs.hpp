@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "format/digest.hpp"
 #include "format/le.hpp"
 
 namespace cfs::format {
@@ -48,15 +49,18 @@ inline constexpr std::string_view OVERLAY_XATTR_USERXATTR_WHITEOUT = "user.overl
 inline constexpr std::string_view OVERLAY_XATTR_USERXATTR_WHITEOUTS = "user.overlay.whiteouts";
 inline constexpr std::string_view OVERLAY_XATTR_USERXATTR_OPAQUE = "user.overlay.opaque";
 
-// trusted.overlay.metacopy value when a digest is known: version, length, flags,
-// hash algorithm, then the 32-byte digest.
+// trusted.overlay.metacopy value when a digest is known (the kernel's struct
+// ovl_metacopy): version, length, flags, hash algorithm, then the digest. Only
+// `len` bytes are stored: 36 with a SHA-256 digest (composefs-c's only form), 68
+// with a SHA-512 one.
 struct ovl_metacopy {
   uint8_t version;     // +0 0
-  uint8_t len;         // +1 sizeof(ovl_metacopy) = 36
+  uint8_t len;         // +1 OVL_METACOPY_HEADER_SIZE + digest size: 36 or 68
   uint8_t flags;       // +2 0
-  uint8_t digest_algo; // +3 FS_VERITY_HASH_ALG_SHA256 = 1
-  uint8_t digest[LCFS_DIGEST_SIZE];  // +4
+  uint8_t digest_algo; // +3 FS_VERITY_HASH_ALG_SHA256 = 1, FS_VERITY_HASH_ALG_SHA512 = 2
+  uint8_t digest[kMaxDigestSize];  // +4 (FS_VERITY_MAX_DIGEST_SIZE)
 };
-static_assert(sizeof(ovl_metacopy) == 36);
+static_assert(sizeof(ovl_metacopy) == 68);
+inline constexpr size_t OVL_METACOPY_HEADER_SIZE = 4;
 
 }  // namespace cfs::format

@@ -35,13 +35,11 @@ namespace {
 // Merkle tree data and tree block size: 4096 bytes (descriptor log_blocksize 12).
 constexpr unsigned kLogBlockSize = 12;
 constexpr size_t kBlockSize = size_t{1} << kLogBlockSize;
-// SHA-256 output size; also the size of every hash stored in a tree block.
-constexpr size_t kHashSize = 32;
-static_assert(kHashSize == std::tuple_size_v<Digest>);
-static_assert(kBlockSize % kHashSize == 0, "tree blocks hold whole hashes");
-// fs-verity hash algorithm number for SHA-256 (descriptor and ioctls).
-constexpr uint8_t kHashAlgSha256 = FS_VERITY_HASH_ALG_SHA256;
-static_assert(kHashAlgSha256 == 1);
+// Hash output sizes are also the sizes of the hashes stored in tree blocks.
+static_assert(kBlockSize % format::kMaxDigestSize == 0, "tree blocks hold whole hashes");
+// Our algorithm numbers are the kernel's.
+static_assert(static_cast<int>(HashAlg::sha256) == FS_VERITY_HASH_ALG_SHA256);
+static_assert(static_cast<int>(HashAlg::sha512) == FS_VERITY_HASH_ALG_SHA512);
 // fs-verity descriptor format version.
 constexpr uint8_t kDescriptorVersion = 1;
 // Descriptor layout (struct fsverity_descriptor): 4 one-byte fields, 4 reserved
@@ -52,8 +50,7 @@ constexpr size_t kDescRootHashOff = 16;
 static_assert(sizeof(fsverity_descriptor) == kDescriptorSize);
 static_assert(offsetof(fsverity_descriptor, data_size) == kDescDataSizeOff);
 static_assert(offsetof(fsverity_descriptor, root_hash) == kDescRootHashOff);
-// Largest digest any fs-verity algorithm produces (SHA-512), for measure_fd.
-constexpr uint16_t kMaxDigestSize = 64;
+using format::kMaxDigestSize;  // SHA-512's: room for either algorithm's hash
 // Read buffer size for digest_of_fd.
 constexpr size_t kReadBufferSize = size_t{1} << 20;
 
@@ -66,17 +63,27 @@ void check_ossl(int ok) {
 
 #if CFS_FSVERITY_LOW_LEVEL_SHA
 
-// SHA-256 of whole buffers; the state is a plain struct, nothing to free.
-class Sha256 {
+// SHA-256 or SHA-512 of whole buffers; the state is a plain struct, nothing to free.
+class Sha {
  public:
+  explicit Sha(HashAlg alg) : alg_(alg) {}
+  HashAlg alg() const { return alg_; }
   void hash(const uint8_t* in, size_t len, uint8_t* out) {
-    check_ossl(SHA256_Init(&ctx_));
-    check_ossl(SHA256_Update(&ctx_, in, len));
-    check_ossl(SHA256_Final(out, &ctx_));
+    if (alg_ == HashAlg::sha512) {
+      check_ossl(SHA512_Init(&ctx512_));
+      check_ossl(SHA512_Update(&ctx512_, in, len));
+      check_ossl(SHA512_Final(out, &ctx512_));
+      return;
+    }
+    check_ossl(SHA256_Init(&ctx256_));
+    check_ossl(SHA256_Update(&ctx256_, in, len));
+    check_ossl(SHA256_Final(out, &ctx256_));
   }
 
  private:
-  SHA256_CTX ctx_{};
+  HashAlg alg_;
+  SHA256_CTX ctx256_{};
+  SHA512_CTX ctx512_{};
 };
 
 #else
@@ -88,27 +95,31 @@ struct MdCtxFree {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
 
-// SHA-256 fetched once: an explicitly fetched EVP_MD avoids the implicit
+// Each digest fetched once: an explicitly fetched EVP_MD avoids the implicit
 // provider lookup EVP_sha256() costs on every EVP_DigestInit_ex2.
-const EVP_MD* sha256_md() {
-  static const std::unique_ptr<EVP_MD, MdFree> md(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+const EVP_MD* md_of(HashAlg alg) {
+  static const std::unique_ptr<EVP_MD, MdFree> sha256(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+  static const std::unique_ptr<EVP_MD, MdFree> sha512(EVP_MD_fetch(nullptr, "SHA512", nullptr));
+  const EVP_MD* md = alg == HashAlg::sha512 ? sha512.get() : sha256.get();
   if (!md) std::abort();
-  return md.get();
+  return md;
 }
 
-// SHA-256 of whole buffers through one reused EVP context.
-class Sha256 {
+// SHA-256 or SHA-512 of whole buffers through one reused EVP context.
+class Sha {
  public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) {
+  explicit Sha(HashAlg alg) : alg_(alg), ctx_(EVP_MD_CTX_new()) {
     if (!ctx_) std::abort();
   }
+  HashAlg alg() const { return alg_; }
   void hash(const uint8_t* in, size_t len, uint8_t* out) {
-    check_ossl(EVP_DigestInit_ex2(ctx_.get(), sha256_md(), nullptr));
+    check_ossl(EVP_DigestInit_ex2(ctx_.get(), md_of(alg_), nullptr));
     check_ossl(EVP_DigestUpdate(ctx_.get(), in, len));
     check_ossl(EVP_DigestFinal_ex(ctx_.get(), out, nullptr));
   }
 
  private:
+  HashAlg alg_;
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx_;
 };
 
@@ -129,17 +140,17 @@ void put_le64(uint8_t* p, uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
-// The file digest: SHA-256 of the fs-verity descriptor holding the file size
-// and the Merkle tree root (salt and reserved fields zero).
-Digest descriptor_digest(Sha256& sha, uint64_t size, const uint8_t* root) {
+// The file digest: the hash of the fs-verity descriptor holding the algorithm,
+// the file size and the Merkle tree root (salt and reserved fields zero).
+Digest descriptor_digest(Sha& sha, uint64_t size, const uint8_t* root) {
   std::array<uint8_t, kDescriptorSize> desc{};
   desc[0] = kDescriptorVersion;
-  desc[1] = kHashAlgSha256;
+  desc[1] = static_cast<uint8_t>(sha.alg());
   desc[2] = kLogBlockSize;
   desc[3] = 0;  // salt_size: no salt
   put_le64(desc.data() + kDescDataSizeOff, size);
-  std::memcpy(desc.data() + kDescRootHashOff, root, kHashSize);
-  Digest out;
+  std::memcpy(desc.data() + kDescRootHashOff, root, format::digest_size(sha.alg()));
+  Digest out(sha.alg());
   sha.hash(desc.data(), desc.size(), out.data());
   return out;
 }
@@ -147,8 +158,13 @@ Digest descriptor_digest(Sha256& sha, uint64_t size, const uint8_t* root) {
 }  // namespace
 
 struct Hasher::Impl {
-  Sha256 sha;
-  bool pairs = detail::sha256_pair_available();  // two data blocks at a time
+  explicit Impl(HashAlg alg)
+      : sha(alg), hash_size(format::digest_size(alg)),
+        pairs(alg == HashAlg::sha256 && detail::sha256_pair_available()) {}
+
+  Sha sha;
+  size_t hash_size;  // of every hash in the tree
+  bool pairs;        // two data blocks at a time (SHA-256 on the x86 SHA extensions)
   // Data not hashed yet: less than two blocks, so that blocks go in pairs and
   // only a file's very last block may be hashed alone.
   std::unique_ptr<std::array<uint8_t, 2 * kBlockSize>> pending = std::make_unique<std::array<uint8_t, 2 * kBlockSize>>();
@@ -168,12 +184,12 @@ struct Hasher::Impl {
 // Appends a hash to the pending block of tree level `lvl` + 1, carrying upwards
 // (hashing the full block into the level above) whenever that block fills.
 void Hasher::Impl::push_hash(const uint8_t* hash, size_t lvl) {
-  uint8_t carried[kHashSize];
+  uint8_t carried[kMaxDigestSize];
   for (;;) {
     if (lvl == tree.size()) tree.emplace_back();  // Level buffers are stable
     Level& up = tree[lvl];
-    std::memcpy(up.buf->data() + up.fill, hash, kHashSize);
-    up.fill += kHashSize;
+    std::memcpy(up.buf->data() + up.fill, hash, hash_size);
+    up.fill += hash_size;
     ++up.count;
     if (up.fill < kBlockSize) return;
     up.fill = 0;
@@ -185,7 +201,7 @@ void Hasher::Impl::push_hash(const uint8_t* hash, size_t lvl) {
 
 // Hashes one full block of level `lvl` (0 = data) into the level above.
 void Hasher::Impl::emit(const uint8_t* block, size_t lvl) {
-  uint8_t hash[kHashSize];
+  uint8_t hash[kMaxDigestSize];
   sha.hash(block, kBlockSize, hash);
   push_hash(hash, lvl);
 }
@@ -197,7 +213,7 @@ void Hasher::Impl::emit_data_pair(const uint8_t* two_blocks) {
     emit(two_blocks + kBlockSize, 0);
     return;
   }
-  uint8_t first[kHashSize], second[kHashSize];
+  uint8_t first[kMaxDigestSize], second[kMaxDigestSize];
   detail::sha256_pair_4k(two_blocks, two_blocks + kBlockSize, first, second);
   push_hash(first, 0);
   push_hash(second, 0);
@@ -225,7 +241,7 @@ void Hasher::Impl::update(std::span<const uint8_t> in) {
 // Flushes partial blocks bottom-up until a level holds a single hash: the hash
 // of the only block of the level below, i.e. the root. Empty data: all zeros.
 Digest Hasher::Impl::root_hash() {
-  Digest root{};
+  Digest root(sha.alg());
   if (size == 0) return root;
   if (pending_fill > 0) {  // the last one or two blocks, the last one zero-padded
     std::memset(pending->data() + pending_fill, 0, 2 * kBlockSize - pending_fill);
@@ -237,7 +253,7 @@ Digest Hasher::Impl::root_hash() {
   for (size_t lvl = 0;; ++lvl) {
     Level& cur = tree[lvl];
     if (cur.count == 1) {
-      std::memcpy(root.data(), cur.buf->data(), kHashSize);
+      std::memcpy(root.data(), cur.buf->data(), hash_size);
       return root;
     }
     if (cur.fill > 0) {
@@ -263,7 +279,7 @@ void Hasher::Impl::reset() {
   size = 0;
 }
 
-Hasher::Hasher() : impl_(std::make_unique<Impl>()) {}
+Hasher::Hasher(HashAlg alg) : impl_(std::make_unique<Impl>(alg)) {}
 Hasher::~Hasher() = default;
 Hasher::Hasher(Hasher&&) noexcept = default;
 Hasher& Hasher::operator=(Hasher&&) noexcept = default;
@@ -271,9 +287,10 @@ Hasher& Hasher::operator=(Hasher&&) noexcept = default;
 void Hasher::update(std::span<const uint8_t> data) { impl_->update(data); }
 Digest Hasher::finish() { return impl_->finish(); }
 uint64_t Hasher::size() const { return impl_->size; }
+HashAlg Hasher::alg() const { return impl_->sha.alg(); }
 
-Digest digest_of(std::span<const uint8_t> data) {
-  Hasher h;
+Digest digest_of(std::span<const uint8_t> data, HashAlg alg) {
+  Hasher h(alg);
   h.update(data);
   return h.finish();
 }
@@ -290,16 +307,16 @@ void digest_pair_small(std::span<const uint8_t> a, std::span<const uint8_t> b, D
   std::memset(blocks[0] + a.size(), 0, kBlockSize - a.size());
   std::memcpy(blocks[1], b.data(), b.size());
   std::memset(blocks[1] + b.size(), 0, kBlockSize - b.size());
-  uint8_t root_a[kHashSize], root_b[kHashSize];
+  uint8_t root_a[kMaxDigestSize], root_b[kMaxDigestSize];
   detail::sha256_pair_4k(blocks[0], blocks[1], root_a, root_b);
-  Sha256 sha;
+  Sha sha(HashAlg::sha256);
   digest_a = descriptor_digest(sha, a.size(), root_a);
   digest_b = descriptor_digest(sha, b.size(), root_b);
 }
 
-cfs::Result<Digest> digest_of_fd(int fd) {
+cfs::Result<Digest> digest_of_fd(int fd, HashAlg alg) {
   std::vector<uint8_t> buf(kReadBufferSize);
-  Hasher h;
+  Hasher h(alg);
   for (;;) {
     size_t n = CFS_TRY(cfs::read_full(fd, buf));
     h.update(std::span<const uint8_t>(buf.data(), n));
@@ -332,18 +349,17 @@ cfs::Result<Digest> measure_fd(int fd) {
   arg.digest_size = kMaxDigestSize;
   if (ioctl_retry(fd, FS_IOC_MEASURE_VERITY, &arg) < 0)
     return cfs::errno_error(errno, "FS_IOC_MEASURE_VERITY");
-  if (arg.digest_algorithm != kHashAlgSha256 || arg.digest_size != kHashSize)
+  auto alg = format::hash_of_size(arg.digest_size);
+  if (!alg || arg.digest_algorithm != static_cast<uint16_t>(*alg))
     return cfs::make_error(EINVAL, "fs-verity digest uses hash algorithm " +
-                                       std::to_string(arg.digest_algorithm) + ", not SHA-256");
-  Digest out;
-  std::memcpy(out.data(), arg.digest, out.size());
-  return out;
+                                       std::to_string(arg.digest_algorithm) + ", neither SHA-256 nor SHA-512");
+  return Digest::from_bytes({arg.digest, arg.digest_size});
 }
 
-cfs::Result<void> enable_fd(int fd) {
+cfs::Result<void> enable_fd(int fd, HashAlg alg) {
   fsverity_enable_arg arg{};
   arg.version = 1;  // the only fsverity_enable_arg version
-  arg.hash_algorithm = kHashAlgSha256;
+  arg.hash_algorithm = static_cast<uint32_t>(alg);
   arg.block_size = kBlockSize;
   arg.salt_size = 0;  // no salt
   if (ioctl_retry(fd, FS_IOC_ENABLE_VERITY, &arg) < 0)

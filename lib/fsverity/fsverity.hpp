@@ -1,8 +1,9 @@
 // fs-verity file digests: computed in user space (streaming Merkle tree) and
 // measured/enabled through the kernel's FS_IOC_{MEASURE,ENABLE}_VERITY ioctls.
 //
-// Only the parameters composefs uses are supported: SHA-256, 4096-byte data and
-// tree blocks, no salt. The digest is the one FS_IOC_MEASURE_VERITY reports.
+// Only the parameters composefs uses are supported: SHA-256 (composefs-c's) or
+// SHA-512, 4096-byte data and tree blocks, no salt. The digest is the one
+// FS_IOC_MEASURE_VERITY reports.
 #pragma once
 
 #include <array>
@@ -11,15 +12,16 @@
 #include <memory>
 #include <span>
 
+#include "format/digest.hpp"
 #include "util/result.hpp"
 
 namespace cfs::fsverity {
 
-/// An fs-verity SHA-256 file digest (FS_VERITY_HASH_ALG_SHA256 digest size).
-using Digest = std::array<uint8_t, 32>;
+using format::Digest;
+using format::HashAlg;
 
-/// Streaming fs-verity (SHA-256, 4096-byte blocks, no salt) digest, as the
-/// kernel's FS_IOC_MEASURE_VERITY reports it.
+/// Streaming fs-verity (SHA-256 or SHA-512, 4096-byte blocks, no salt) digest, as
+/// the kernel's FS_IOC_MEASURE_VERITY reports it.
 ///
 /// Memory use is one pending 4096-byte block per Merkle tree level, so it grows
 /// with log(size), not size. Feed any piece sizes to update(); full blocks are
@@ -29,7 +31,7 @@ using Digest = std::array<uint8_t, 32>;
 /// A moved-from Hasher may only be destroyed or assigned to.
 class Hasher {
  public:
-  Hasher();
+  explicit Hasher(HashAlg alg = HashAlg::sha256);
   ~Hasher();
   Hasher(Hasher&&) noexcept;
   Hasher& operator=(Hasher&&) noexcept;
@@ -45,6 +47,7 @@ class Hasher {
 
   /// Bytes passed to update() since construction or the previous finish().
   uint64_t size() const;
+  HashAlg alg() const;
 
  private:
   struct Impl;
@@ -52,29 +55,29 @@ class Hasher {
 };
 
 /// fs-verity digest of an in-memory file content.
-Digest digest_of(std::span<const uint8_t> data);
+Digest digest_of(std::span<const uint8_t> data, HashAlg alg = HashAlg::sha256);
 
 /// Largest content digest_pair_small() takes: one data block.
 inline constexpr size_t kSmallFileMax = 4096;
 
-/// fs-verity digests of two contents of 1 to kSmallFileMax bytes each, their
-/// blocks hashed together where the CPU allows (see Hasher): a directory tree is
-/// mostly such files.
+/// fs-verity SHA-256 digests of two contents of 1 to kSmallFileMax bytes each,
+/// their blocks hashed together where the CPU allows (see Hasher): a directory
+/// tree is mostly such files.
 void digest_pair_small(std::span<const uint8_t> a, std::span<const uint8_t> b, Digest& digest_a, Digest& digest_b);
 
 /// fs-verity digest of what `fd` reads from its current position to end of file.
-cfs::Result<Digest> digest_of_fd(int fd);
+cfs::Result<Digest> digest_of_fd(int fd, HashAlg alg = HashAlg::sha256);
 
 /// The kernel's measurement of a verity-enabled file (FS_IOC_MEASURE_VERITY).
 /// Fails with errnum ENODATA when verity is not enabled on the file, ENOTTY or
 /// EOPNOTSUPP when the filesystem does not support it, EINVAL when the file's
-/// digest is not a SHA-256 one.
+/// digest is neither SHA-256 nor SHA-512.
 cfs::Result<Digest> measure_fd(int fd);
 
-/// Enables fs-verity (SHA-256, 4096-byte blocks, no salt) on `fd`, which must be
+/// Enables fs-verity (`alg`, 4096-byte blocks, no salt) on `fd`, which must be
 /// open read-only with no writers (FS_IOC_ENABLE_VERITY). The kernel's errno is
 /// passed through, e.g. EEXIST when already enabled, ETXTBSY when open for write,
 /// ENOTTY/EOPNOTSUPP when unsupported.
-cfs::Result<void> enable_fd(int fd);
+cfs::Result<void> enable_fd(int fd, HashAlg alg = HashAlg::sha256);
 
 }  // namespace cfs::fsverity

@@ -31,10 +31,11 @@ Result<void> validate(const Options& o) {
 
 Result<fsverity::Digest> parse_digest(const std::string& hex) {
   // C (digest_to_raw) would take any even number of hex digits and, for "",
-  // skip the check altogether; only a full SHA-256 digest is accepted here.
-  fsverity::Digest d{};
-  if (!from_hex(hex, d)) return make_error(EINVAL, "Invalid digest '" + hex + "': Invalid argument");
-  return d;
+  // skip the check altogether; only a full SHA-256 digest (or, beyond C, a
+  // SHA-512 one) is accepted here.
+  auto d = format::parse_hex_digest(hex);
+  if (!d) return make_error(EINVAL, "Invalid digest '" + hex + "': Invalid argument");
+  return *d;
 }
 
 Result<void> check_digest(int fd, const std::string& expected_hex) {
@@ -44,7 +45,7 @@ Result<void> check_digest(int fd, const std::string& expected_hex) {
     int e = found.error().errnum;
     // C canonicalizes "no verity here" (ENODATA, EOPNOTSUPP, ENOTTY) to ENOVERITY.
     if (e == ENODATA || e == EOPNOTSUPP || e == ENOTTY) return make_error(kNoVerity, "Image has no fs-verity");
-    // A non-SHA-256 verity digest: C reports it as the wrong one.
+    // A verity digest of neither algorithm: C reports it as the wrong one.
     if (e == EINVAL) return make_error(kWrongVerity, "Image has wrong fs-verity");
     return found.take_error();
   }

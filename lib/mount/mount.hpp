@@ -35,7 +35,8 @@ enum class Verity {
 
 struct Options {
   std::vector<std::string> object_dirs;  // at least one; lookup order as given
-  /// Expected fs-verity digest of the image, 64 hex digits; checked before mounting.
+  /// Expected fs-verity digest of the image, 64 hex digits (SHA-256) or 128
+  /// (SHA-512); checked before mounting.
   std::optional<std::string> expected_digest;
   Verity verity = Verity::none;
   bool read_only = false;

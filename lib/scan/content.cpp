@@ -28,6 +28,7 @@ bool same_time(const struct timespec& a, const struct timespec& b) {
 struct ContentReader::State {
   store::ObjectStore* store;
   Progress& progress;
+  fsverity::HashAlg alg;
   UniqueFd root_fd;
   std::string root_path;
   bool read_xattrs = false;
@@ -40,7 +41,7 @@ struct ContentReader::State {
   std::optional<Error> error;
   std::vector<std::thread> threads;
 
-  State(store::ObjectStore* s, Progress& p) : store(s), progress(p) {}
+  State(store::ObjectStore* s, Progress& p, fsverity::HashAlg a) : store(s), progress(p), alg(a) {}
   void worker();
   Result<void> read_one(FileWork& work, std::vector<uint8_t>& buf, fsverity::Hasher& hasher);
   Result<void> read_small_pair(FileWork& a, FileWork& b, std::vector<uint8_t>& buf);
@@ -71,7 +72,8 @@ Result<void> read_exact(int fd, std::span<uint8_t> out, const std::string& shown
 
 void ContentReader::State::worker() {
   std::vector<uint8_t> buf(kReadChunk);
-  fsverity::Hasher hasher;  // reused: finish() resets it
+  fsverity::Hasher hasher(alg);  // reused: finish() resets it
+  const bool pairs = alg == fsverity::HashAlg::sha256;  // digest_pair_small is SHA-256's
   while (true) {
     FileWork work;
     std::optional<FileWork> partner;  // a second small file, hashed with the first
@@ -81,7 +83,7 @@ void ContentReader::State::worker() {
       if (queue.empty() || error) return;
       work = std::move(queue.front());
       queue.pop_front();
-      if (is_small(work) && !queue.empty() && is_small(queue.front())) {
+      if (pairs && is_small(work) && !queue.empty() && is_small(queue.front())) {
         partner = std::move(queue.front());
         queue.pop_front();
       }
@@ -180,8 +182,8 @@ Result<void> ContentReader::State::read_small_pair(FileWork& a, FileWork& b, std
   return {};
 }
 
-ContentReader::ContentReader(unsigned threads, store::ObjectStore* store, Progress& progress)
-    : state_(std::make_unique<State>(store, progress)) {
+ContentReader::ContentReader(unsigned threads, store::ObjectStore* store, Progress& progress, fsverity::HashAlg alg)
+    : state_(std::make_unique<State>(store, progress, alg)) {
   for (unsigned i = 0; i < std::max(1U, threads); ++i) state_->threads.emplace_back([s = state_.get()] { s->worker(); });
 }
 

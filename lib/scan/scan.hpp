@@ -54,9 +54,11 @@ struct Progress {
 /// each file is read once for its fs-verity digest, gets the payload "xx/yyyy" and,
 /// for 1-64 bytes, inline content; with a store, files of 65 bytes or more are
 /// copied into it unless present. The result does not depend on the thread count.
+/// Digests (and so payloads and object names) use `alg`.
 class ContentReader {
  public:
-  ContentReader(unsigned threads, store::ObjectStore* store, Progress& progress);
+  ContentReader(unsigned threads, store::ObjectStore* store, Progress& progress,
+                fsverity::HashAlg alg = fsverity::HashAlg::sha256);
   ~ContentReader();
   ContentReader(const ContentReader&) = delete;
   ContentReader& operator=(const ContentReader&) = delete;

@@ -22,9 +22,9 @@ std::atomic<bool> g_try_verity{true};
 
 bool unsupported(int errnum) { return errnum == EOPNOTSUPP || errnum == ENOTTY || errnum == EXDEV || errnum == EINVAL; }
 
-void try_enable_verity(int fd) {
+void try_enable_verity(int fd, fsverity::HashAlg alg) {
   if (!g_try_verity.load(std::memory_order_relaxed)) return;
-  auto r = fsverity::enable_fd(fd);
+  auto r = fsverity::enable_fd(fd, alg);
   if (!r && (r.error().errnum == EOPNOTSUPP || r.error().errnum == ENOTTY)) g_try_verity.store(false);
 }
 
@@ -97,12 +97,13 @@ ObjectStore::ObjectStore(std::string path, UniqueFd dir, const StoreOptions& opt
     : path_(std::move(path)),
       dir_(std::move(dir)),
       use_tmpfile_(options.use_tmpfile),
-      max_open_(options.max_open ? options.max_open : open_file_budget()) {}
+      max_open_(options.max_open ? options.max_open : open_file_budget()),
+      verity_alg_(options.verity_alg) {}
 
 ObjectStore::ObjectStore(ObjectStore&& o) noexcept
     : path_(std::move(o.path_)), dir_(std::move(o.dir_)), queued_(std::move(o.queued_)),
       made_dirs_(std::move(o.made_dirs_)), pending_(std::move(o.pending_)), use_tmpfile_(o.use_tmpfile_),
-      max_open_(o.max_open_) {
+      max_open_(o.max_open_), verity_alg_(o.verity_alg_) {
   o.pending_.clear();
 }
 
@@ -163,7 +164,7 @@ Result<ObjectStore::Pending> ObjectStore::copy_to_anonymous(int src_fd, uint64_t
   UniqueFd ro(::open(proc_fd_path(dst.get()).c_str(), O_RDONLY | O_CLOEXEC));
   if (!ro.valid()) return make_error(EOPNOTSUPP, "cannot reopen an O_TMPFILE file (is /proc mounted?)");
   dst.reset();
-  try_enable_verity(ro.get());  // where unsupported we go on without it
+  try_enable_verity(ro.get(), verity_alg_);  // where unsupported we go on without it
   return Pending{std::move(ro), "", ""};
 }
 
@@ -184,7 +185,7 @@ Result<ObjectStore::Pending> ObjectStore::copy_to_named(int src_fd, uint64_t siz
   dst.reset();
   // fs-verity needs a file with no writers; where it is unsupported we go on without it.
   UniqueFd ro(::openat(dir_.get(), tmp.c_str(), O_RDONLY | O_CLOEXEC));
-  if (ro.valid()) try_enable_verity(ro.get());
+  if (ro.valid()) try_enable_verity(ro.get(), verity_alg_);
   return Pending{UniqueFd(), std::move(tmp), ""};
 }
 

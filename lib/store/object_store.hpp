@@ -1,5 +1,6 @@
 // The content-addressed object store: file data named by its fs-verity digest as
-// STORE/xx/<62 hex digits>, mode 0644, shared by every image built against it.
+// STORE/xx/<62 hex digits> (SHA-256) or xx/<126 hex digits> (SHA-512), mode 0644,
+// shared by every image built against it.
 #pragma once
 
 #include <mutex>
@@ -13,13 +14,14 @@
 
 namespace cfs::store {
 
-/// "xx/yyyy..." (2 + 1 + 62 characters): an object's path inside the store, and the
-/// payload composefs records for it.
+/// "xx/yyyy..." (2 + 1 + 62 characters, 126 for SHA-512): an object's path inside
+/// the store, and the payload composefs records for it.
 std::string object_path(const fsverity::Digest& digest);
 
 struct StoreOptions {
   bool use_tmpfile = true;  // false: named temporary files even where O_TMPFILE works
   size_t max_open = 0;      // anonymous files kept open at most; 0: half the fd limit
+  fsverity::HashAlg verity_alg = fsverity::HashAlg::sha256;  // fs-verity enabled with this (the image's)
 };
 
 /// Adds objects so that none ever appears under its final name incomplete.
@@ -70,6 +72,7 @@ class ObjectStore {
   std::vector<Pending> pending_;
   bool use_tmpfile_ = true;  // cleared (under mutex_) when O_TMPFILE is not available
   size_t max_open_ = 0;      // anonymous files kept open before publishing early
+  fsverity::HashAlg verity_alg_;
 };
 
 }  // namespace cfs::store

@@ -47,6 +47,12 @@ Node* Tree::lookup_child(const Node& dir, std::string_view name) {
   return (it != dir.children.end() && (*it)->name == name) ? *it : nullptr;
 }
 
+std::optional<format::HashAlg> Tree::digest_alg() const {
+  for (const auto& node : nodes_)
+    if (node.digest) return node.digest->alg();
+  return std::nullopt;
+}
+
 std::string Tree::path_of(const Node& node) {
   if (!node.parent) return "/";
   std::vector<const Node*> chain;

@@ -11,9 +11,11 @@
 #include <sys/stat.h>
 #include <vector>
 
+#include "format/digest.hpp"
+
 namespace cfs::tree {
 
-using Digest = std::array<uint8_t, 32>;
+using Digest = format::Digest;  // SHA-256 or SHA-512
 
 /// One extended attribute: full name ("user.foo") and raw value (may hold NULs).
 struct Xattr {
@@ -92,6 +94,10 @@ class Tree {
 
   /// "/a/b" for a node ("/" for the root).
   static std::string path_of(const Node& node);
+
+  /// The algorithm of the first digest a node holds (images name objects of one
+  /// algorithm), if any node has one.
+  std::optional<format::HashAlg> digest_alg() const;
 
  private:
   std::deque<Node> nodes_;

@@ -15,20 +15,24 @@ BLOCK = 4096
 INLINE_MAX = 64   # files of 1-64 bytes are inlined (LCFS_RECOMMENDED_INLINE_CONTENT_MAX)
 
 
-def fsverity_digest(data):
-    """fs-verity file digest: SHA-256, 4096-byte blocks, no salt."""
+ALGORITHMS = {"sha256": (1, hashlib.sha256), "sha512": (2, hashlib.sha512)}
+
+
+def fsverity_digest(data, alg="sha256"):
+    """fs-verity file digest: SHA-256 or SHA-512, 4096-byte blocks, no salt."""
+    number, sha = ALGORITHMS[alg]
     level = [data[i:i + BLOCK] for i in range(0, len(data), BLOCK)]
-    root = bytes(32)
+    root = bytes(sha().digest_size)
     while level:
-        hashes = [hashlib.sha256(b.ljust(BLOCK, b"\0")).digest() for b in level]
+        hashes = [sha(b.ljust(BLOCK, b"\0")).digest() for b in level]
         if len(hashes) == 1:
             root = hashes[0]
             break
         joined = b"".join(hashes)
         level = [joined[i:i + BLOCK] for i in range(0, len(joined), BLOCK)]
-    descriptor = (bytes([1, 1, 12, 0]) + bytes(4) + len(data).to_bytes(8, "little")
+    descriptor = (bytes([1, number, 12, 0]) + bytes(4) + len(data).to_bytes(8, "little")
                   + root.ljust(64, b"\0") + bytes(32) + bytes(144))
-    return hashlib.sha256(descriptor).hexdigest()
+    return sha(descriptor).hexdigest()
 
 
 class Entry:
@@ -40,9 +44,18 @@ class Entry:
         self.xattrs = xattrs      # [(name, value)] in listxattr order
         self.target = target      # symlinks
         self.size = st.st_size
-        self.digest = fsverity_digest(data) if data is not None and len(data) > 0 else None
+        self.data = data
         self.content = data if data is not None and 0 < len(data) <= INLINE_MAX else None
         self.sha256 = hashlib.sha256(data).hexdigest() if data is not None else None
+        self.digests = {}
+
+    def digest(self, alg):
+        """The fs-verity digest of a non-empty regular file, else None."""
+        if not self.data:
+            return None
+        if alg not in self.digests:
+            self.digests[alg] = fsverity_digest(self.data, alg)
+        return self.digests[alg]
 
     @property
     def mode(self):
@@ -112,6 +125,7 @@ class Options:
         self.user_xattrs = "--user-xattrs" in args
         self.skip_devices = "--skip-devices" in args
         self.hardlinks = "--hardlinks" in args
+        self.hash = "sha512" if "--hash=sha512" in args else "sha256"
 
     def keeps(self, entry):
         return not (self.skip_devices and entry.is_device())
@@ -151,8 +165,9 @@ def dump_line(e, opts):
         payload = escape(e.target, lone_dash=True)
     elif e.content is not None:
         content = escape(e.content, lone_dash=True)
-    elif e.digest is not None:
-        payload, digest = e.digest[:2] + "/" + e.digest[2:], e.digest
+    elif e.digest(opts.hash) is not None:
+        digest = e.digest(opts.hash)
+        payload = digest[:2] + "/" + digest[2:]
     fields = ["/" + escape(e.rel), str(e.size), "%o" % st.st_mode, str(nlink), str(st.st_uid),
               str(st.st_gid), str(rdev), mtime, payload, content, digest]
     fields += [escape(k) + "=" + escape(v) for k, v in opts.xattrs_of(e)]
@@ -174,9 +189,10 @@ def dump(entries, args):
     return "\n".join(lines) + "\n"
 
 
-def store_listing(entries):
+def store_listing(entries, args):
     """`find STORE -type f -printf '%P %s %m'`, sorted: every file over 64 bytes once."""
-    objects = {e.digest: e.size for e in entries if e.digest is not None and e.size > INLINE_MAX}
+    alg = Options(args).hash
+    objects = {e.digest(alg): e.size for e in entries if e.digest(alg) is not None and e.size > INLINE_MAX}
     return sorted("%s/%s %d 644" % (d[:2], d[2:], size) for d, size in objects.items())
 
 

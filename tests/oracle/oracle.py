@@ -32,10 +32,11 @@ OPTION_SETS = [
     [], ["--use-epoch"], ["--skip-xattrs"], ["--user-xattrs"], ["--skip-devices"],
     ["--min-version=0", "--max-version=0"], ["--min-version=1", "--max-version=1"],
     ["--hardlinks"], ["--digest-store"], ["--hardlinks", "--use-epoch", "--user-xattrs", "--skip-devices"],
+    ["--hash=sha512", "--digest-store"],
 ]
 VERSION_PREFIXES = ("--min-version=", "--max-version=")
 BUILD_FLAGS = {"--use-epoch": "-e", "--skip-xattrs": "-x", "--user-xattrs": "-u", "--skip-devices": "-d"}
-MOUNTED_SETS = [[], ["--hardlinks"]]
+MOUNTED_SETS = [[], ["--hardlinks"], ["--hash=sha512"]]
 
 
 class Oracle:
@@ -80,7 +81,7 @@ class Oracle:
             return self.fail(seed, opts, "mkcomposefs DIR failed: %s" % r.stderr.decode(errors="replace").strip())
         with open(dump, "w", encoding="ascii") as f:
             f.write(fsmodel.dump(entries, opts))
-        versions = [o for o in opts if o.startswith(VERSION_PREFIXES)]
+        versions = [o for o in opts if o.startswith(VERSION_PREFIXES)]  # --hash: the dump's digests say
         r = self.run([self.a.mkcomposefs] + versions + ["--from-file", dump, img_dump],
                      env=dict(os.environ, CFS_PARSE_STRICT="1"))
         if r.returncode != 0:
@@ -90,9 +91,9 @@ class Oracle:
             return self.fail(seed, opts, "mkcomposefs DIR and --from-file of the oracle's dump differ (%s, %s)" % (img_dir, dump))
         if "--digest-store" in opts:
             got = sorted(self.run(["find", store, "-type", "f", "-printf", "%P %s %m\\n"]).stdout.decode().splitlines())
-            if got != fsmodel.store_listing(entries):
+            if got != fsmodel.store_listing(entries, opts):
                 self.fail(seed, opts, "the object store is not the expected one")
-        if self.a.lcfs_build and not {"--hardlinks", "--digest-store"} & set(opts):
+        if self.a.lcfs_build and not {"--hardlinks", "--digest-store", "--hash=sha512"} & set(opts):
             self.check_lcfs_build(seed, d, tree, img_dir, opts)
 
     def check_lcfs_build(self, seed, d, tree, img_dir, opts):

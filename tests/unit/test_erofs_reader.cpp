@@ -70,6 +70,20 @@ TEST_CASE("reader: write -> read -> write gives the same image", "[erofs][reader
   }
 }
 
+TEST_CASE("reader: SHA-512 digests come back from 68-byte metacopies", "[erofs][reader][sha512]") {
+  std::string d512(128, 'a'), dump = "/ 4096 40755 2 0 0 0 100.5 - - -\n/f 5000 100644 1 0 0 0 100.5 aa/" +
+                                     d512.substr(2) + " - " + d512 + "\n";
+  auto img = image_of(dump.c_str());
+  tree::Tree t = read_ok(img);
+  const tree::Node* f = tree::Tree::lookup_child(*t.root(), "f");
+  REQUIRE(f);
+  REQUIRE(f->digest);
+  CHECK(f->digest->alg() == format::HashAlg::sha512);
+  CHECK(to_hex(*f->digest) == d512);
+  CHECK((write(t, 1) == img));
+  CHECK(dump_of(t).find(" " + d512 + "\n") != std::string::npos);
+}
+
 TEST_CASE("reader: overlay xattrs are undone as C does", "[erofs][reader]") {
   tree::Tree t = read_ok(image_of(kDump));
   const tree::Node& root = *t.root();

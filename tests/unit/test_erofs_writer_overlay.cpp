@@ -32,6 +32,20 @@ TEST_CASE("E10: metacopy and redirect xattrs", "[erofs][overlay]") {
   CHECK(img.str(q.tail_off(), 3) == "abc");
 }
 
+// Beyond C: a SHA-512 digest gives the kernel's 68-byte ovl_metacopy, algorithm 2.
+TEST_CASE("SHA-512 metacopy: len 68, digest_algo 2", "[erofs][overlay][sha512]") {
+  std::string digest;
+  for (int i = 0; i < 8; ++i) digest += "0123456789abcdef";
+  Img img = build(kRoot + file("/s", "5000 100644 1 0 0 0 100.5 01/23456789 - " + digest));
+  auto x = img.xattrs(img.at("/s"));
+  REQUIRE(x.size() == 2);
+  CHECK(x[0].name == "trusted.overlay.metacopy");
+  std::string meta = "\x00\x44\x00\x02"s;
+  for (int i = 0; i < 8; ++i) meta += "\x01\x23\x45\x67\x89\xab\xcd\xef"s;
+  CHECK(x[0].value == meta);
+  CHECK(x[1].value == "/01/23456789");
+}
+
 TEST_CASE("E13: hardlinks are dirents; a directory hardlink has type 2", "[erofs][hardlink]") {
   Img img = build(kRoot + file("/d", "0 40755 2 0 0 0 100.5 - - -") + file("/dl", "0 @100644 1 0 0 0 100.5 /d - -") +
                   file("/f", "0 100644 7 0 0 0 100.5 - - -") + file("/h", "0 @100644 - - - - 0.0 /f - -"));

@@ -68,7 +68,8 @@ TEST_CASE("on-disk struct sizes", "[format]") {
   CHECK(sizeof(erofs_xattr_entry) == 4);
   CHECK(sizeof(erofs_dirent) == 12);
   CHECK(sizeof(erofs_inode_chunk_index) == 8);
-  CHECK(sizeof(ovl_metacopy) == 36);
+  CHECK(sizeof(ovl_metacopy) == 68);  // room for SHA-512; 36 bytes are stored with SHA-256
+  CHECK(OVL_METACOPY_HEADER_SIZE + LCFS_DIGEST_SIZE == 36);
 }
 
 TEST_CASE("composefs header encodes at fixed offsets", "[format]") {
@@ -238,7 +239,7 @@ TEST_CASE("xattr_ibody_size follows the kernel rule", "[format]") {
 }
 
 TEST_CASE("metacopy value layout", "[format]") {
-  ovl_metacopy m{0, sizeof(ovl_metacopy), 0, 1, {}};
+  ovl_metacopy m{0, OVL_METACOPY_HEADER_SIZE + LCFS_DIGEST_SIZE, 0, 1, {}};
   for (size_t i = 0; i < LCFS_DIGEST_SIZE; ++i) m.digest[i] = static_cast<uint8_t>(i);
   const Bytes b = raw(m);
   CHECK(Bytes(b.begin(), b.begin() + 4) == Bytes{0x00, 0x24, 0x00, 0x01});

@@ -111,6 +111,54 @@ TEST_CASE("fsverity: multi-level tree digests", "[fsverity]") {
   }
 }
 
+// SHA-512 (beyond composefs-c): values from fsverity-utils' `fsverity digest
+// --hash-alg=sha512`; 64 hashes fill a tree block, so the level boundaries differ.
+TEST_CASE("fsverity: SHA-512 digests", "[fsverity][sha512]") {
+  const auto sha512 = fsv::HashAlg::sha512;
+  CHECK(hex(fsv::digest_of({}, sha512)) ==
+        "ccf9e5aea1c2a64efa2f2354a6024b90dffde6bbc017825045dce374474e13d1"
+        "0adb9dadcc6ca8e17a3c075fbd31336e8f266ae6fa93a6c3bed66f9e784e5abf");
+  CHECK(hex(fsv::digest_of(bytes_of("hello world\n"), sha512)) ==
+        "4098b052d2427dc9029c85062215dd6e6c41667bfae09f5ce90a49f7e01fca29"
+        "5c89b16a4d2703ac5b0593f476ca174675ee51829c2f1fd07c4133a87041c1d7");
+  std::vector<uint8_t> zeros(kBlock + 1, 0);
+  CHECK(hex(fsv::digest_of(std::span(zeros).first(kBlock), sha512)) ==
+        "928922686c4caf32175f5236a7f964e9925d10a74dc6d8344a8bd08b23c228ff"
+        "5792573987d7895f628f39c4f4ebe39a7367d7aeb16aaa0cd324ac1d53664e61");
+  CHECK(hex(fsv::digest_of(zeros, sha512)) ==
+        "4339f5da3788e60fa6857bd7040fadccd6f125b2c2334777eb14ed55179ad887"
+        "d9131e9ce78485afc23051392b71e015528abbb7be07ed7073c56480b15cedf1");
+  struct Case {
+    size_t size;
+    const char* digest;
+  };
+  const Case cases[] = {
+      {1, "9fcf5172b085b1c8f9365eecb37a1869e193a4705654a5829f11939cd01d5c0fd97276be8cd9d49f76cfc8dcfeb80f8128e3548a1de50b56912b9e3fc7bde27b"},
+      {4095, "aa1e0b02c27a70d540282f4383933a174935eae52fdbee813a9105c32ccb11fdad397bbd131ff238f4ed6885d0b48c45036e79fe99cf8d3c377325732602741c"},
+      {64 * kBlock, "5421966288cad6ea49f7a39fb856a140d1bd0dfb47b29710d73dfbc669f0cad281a8be990364b5fc84cca514ac5f9496f00406535ece513368d1133cf2dd7369"},
+      {64 * kBlock + 1, "0cb9033b029d220d56beb539ac50d0b416eb068e67b49fa45703f7f10c3ab3d2eae022f5658adbe6a37879f7246a00adb3cc1f00d628fdef9428d6643b68cee5"},
+      {700000, "6cfe6314de43609a9bfca805e2be2c8e6e894568d1c90e3dd61a5adc4d3720b6e8a32db0c973322920736e7ec86b5381d1d75e55243be46c136fedfd26f2a8ab"},
+      {64 * 64 * kBlock + 5, "0b8e41776b992380df8b70da07b3c16d3a31dd0e4c0c90d64fefda6b83d0cd874fefa2138fe55175acdac2b05c75199da47387fc53c67e65f7e5fa8d28a0190a"},
+  };
+  for (const Case& c : cases) {
+    INFO("size " << c.size);
+    std::vector<uint8_t> data = pattern(c.size);
+    fsv::Digest d = fsv::digest_of(data, sha512);
+    CHECK(d.alg() == sha512);
+    CHECK(d.size() == 64);
+    CHECK(hex(d) == c.digest);
+    fsv::Hasher h(sha512);  // streamed in odd pieces
+    for (size_t off = 0; off < data.size(); off += 4097) h.update(std::span(data).subspan(off, std::min<size_t>(4097, data.size() - off)));
+    CHECK(h.finish() == d);
+  }
+  TempFile tf;
+  fill_temp_file(tf, pattern(700000));
+  auto from_fd = fsv::digest_of_fd(tf.fd.get(), sha512);
+  REQUIRE(from_fd.ok());
+  CHECK(*from_fd == fsv::digest_of(pattern(700000), sha512));
+  CHECK_FALSE(*from_fd == fsv::digest_of(pattern(700000)));  // SHA-256 differs, size too
+}
+
 TEST_CASE("fsverity: streaming in odd pieces equals one-shot", "[fsverity]") {
   const size_t sizes[] = {0,          1,          4095,   kBlock,
                           kBlock + 1, 128 * kBlock, 128 * kBlock + 1, 700000,
