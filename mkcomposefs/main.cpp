@@ -12,6 +12,7 @@
 #include "fsverity/fsverity.hpp"
 #include "options.hpp"
 #include "scan/scan.hpp"
+#include "store/lock.hpp"
 #include "util/hex.hpp"
 #include "util/io.hpp"
 #include "util/memory.hpp"
@@ -105,12 +106,23 @@ class ProgressLine {
   std::thread thread_;
 };
 
+// Opens the store and takes its lock shared before the first object lookup; the
+// caller keeps the lock until the image is written, so a composefs-store gc
+// either ran before the lookups or reads the finished image.
+Result<store::ObjectStore> open_store(const std::string& path, std::optional<store::StoreLock>& lock) {
+  auto store = CFS_TRY(store::ObjectStore::open(path));
+  lock.emplace(CFS_TRY(store::StoreLock::acquire(store.dir_fd(), path, store::StoreLock::Mode::shared, [&path] {
+    std::fprintf(stderr, "mkcomposefs: waiting for the lock of %s (a composefs-store gc is running)\n", path.c_str());
+  })));
+  return store;
+}
+
 // C: lcfs_build + compute_digest + fill_store. Objects are durable before the image
 // is written.
-Result<tree::Tree> load_directory(const Options& o) {
+Result<tree::Tree> load_directory(const Options& o, std::optional<store::StoreLock>& lock) {
   scan::ScanOptions so{o.use_epoch, o.skip_devices, o.skip_xattrs, o.user_xattrs, o.hardlinks};
   std::optional<store::ObjectStore> store;
-  if (o.digest_store) store.emplace(CFS_TRY(store::ObjectStore::open(*o.digest_store)));
+  if (o.digest_store) store.emplace(CFS_TRY(open_store(*o.digest_store, lock)));
   scan::Progress progress;
   Result<tree::Tree> tree = make_error(EINVAL, "not scanned");
   {
@@ -160,7 +172,8 @@ int main(int argc, char** argv) {
     std::fputs(usage_text().c_str(), stdout);
     return 0;
   }
-  auto tree = options->from_file ? load_dump(options->source) : load_directory(*options);
+  std::optional<cfs::store::StoreLock> store_lock;  // held until the image is written
+  auto tree = options->from_file ? load_dump(options->source) : load_directory(*options, store_lock);
   if (!tree) die(tree.error().msg);
   auto written = write_output(*options, *tree);
   if (!written) die(written.error().msg);
