@@ -1,6 +1,5 @@
 // composefs-store gc: under the exclusive store lock, read the images to keep,
 // then remove what none of them uses (lib/store/gc.cpp).
-#include <unordered_set>
 
 #include "commands.hpp"
 #include "images.hpp"
@@ -46,8 +45,8 @@ int run_gc(const Options& o) {
   // an image a build has just written is complete, and its objects are kept.
   auto images = read_image_objects(o.images);
   if (!images) die(images.error().msg + " (nothing removed)");
-  std::unordered_set<std::string> referenced;
-  for (const auto& image : *images) referenced.insert(image.objects.begin(), image.objects.end());
+  std::set<std::string> referenced = std::move(images->front().objects);
+  for (auto& image : *images) referenced.merge(image.objects);
   store::Listing listing = list_store_or_die(store, o.store);
   store::GcOptions gc{o.dry_run, o.grace_seconds, 0};
   auto report = store::collect_garbage(store.fd.get(), o.store, listing, referenced, gc);

@@ -11,11 +11,12 @@ Result<ImageObjects> read_one(const std::string& path) {
   if (!image) return make_error(image.error().errnum, "image " + path + ": " + image.error().msg);
   auto tree = erofs::read_image(image->bytes());
   if (!tree) return make_error(tree.error().errnum, "image " + path + ": not a readable composefs image: " + tree.error().msg);
-  std::set<std::string> payloads;
-  dump::collect_objects(*tree->root(), {}, payloads);
   ImageObjects out{path, {}};
-  // Payloads are looked up relative to the basedir: "/ab/cd..." and "ab/cd..." are the same object.
-  for (const std::string& p : payloads) {
+  dump::collect_objects(*tree->root(), {}, out.objects);
+  // Payloads are looked up relative to the basedir: "/ab/cd..." and "ab/cd..."
+  // are the same object. '/' sorts before digits, so those come first.
+  while (!out.objects.empty() && out.objects.begin()->starts_with('/')) {
+    std::string p = std::move(out.objects.extract(out.objects.begin()).value());
     size_t skip = p.find_first_not_of('/');
     if (skip != std::string::npos) out.objects.insert(p.substr(skip));
   }

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_set>
+#include <set>
 #include <vector>
 
 #include "store/layout.hpp"
@@ -38,10 +38,10 @@ struct GcReport {
 };
 
 /// Removes every object of `listing` (taken under the exclusive store lock the
-/// caller holds) whose path is not in `referenced` and that changed before the
+/// caller holds) whose path ("xx/rest") is not in `referenced` and that changed before the
 /// grace period, then temporary files older than it, then xx/ directories left
 /// empty. Entries that are directories are never removed (fsck reports them).
 Result<GcReport> collect_garbage(int store_fd, const std::string& store_path, const Listing& listing,
-                                 const std::unordered_set<std::string>& referenced, const GcOptions& options);
+                                 const std::set<std::string>& referenced, const GcOptions& options);
 
 }  // namespace cfs::store
