@@ -2,7 +2,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <sched.h>
 #include <thread>
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include "options.hpp"
 #include "scan/scan.hpp"
 #include "store/lock.hpp"
+#include "util/cpus.hpp"
 #include "util/hex.hpp"
 #include "util/io.hpp"
 #include "util/memory.hpp"
@@ -60,12 +60,6 @@ Result<tree::Tree> load_dump(const std::string& source) {
   dump::ParseOptions parse_options;
   parse_options.strict = std::getenv("CFS_PARSE_STRICT") != nullptr;  // any value, as C
   return dump::parse_dump_fd(fd, parse_options);
-}
-
-unsigned default_threads() {
-  cpu_set_t set;
-  if (::sched_getaffinity(0, sizeof set, &set) == 0) return static_cast<unsigned>(CPU_COUNT(&set));
-  return std::max(1U, std::thread::hardware_concurrency());
 }
 
 // A progress line on stderr, redrawn a few times a second while files are read.
@@ -127,7 +121,7 @@ Result<tree::Tree> load_directory(const Options& o, std::optional<store::StoreLo
   Result<tree::Tree> tree = make_error(EINVAL, "not scanned");
   {
     ProgressLine line(progress);
-    scan::ContentReader contents(o.threads ? o.threads : default_threads(), store ? &*store : nullptr, progress);
+    scan::ContentReader contents(o.threads ? o.threads : available_cpus(), store ? &*store : nullptr, progress);
     tree = scan::scan_directory(o.source, so, contents);
     auto read = contents.finish();
     if (tree && !read) return read.take_error();

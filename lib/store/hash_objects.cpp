@@ -4,11 +4,11 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <sched.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
+#include "util/cpus.hpp"
 #include "util/hex.hpp"
 #include "util/io.hpp"
 
@@ -113,12 +113,6 @@ class Worker {
 };
 
 }  // namespace
-
-unsigned available_cpus() {
-  cpu_set_t set;
-  if (::sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return std::max(1U, std::thread::hardware_concurrency());
-}
 
 std::vector<ObjectHash> hash_objects(int store_fd, const std::vector<Entry>& objects, unsigned threads) {
   std::vector<ObjectHash> out(objects.size());

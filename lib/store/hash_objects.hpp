@@ -23,7 +23,4 @@ struct ObjectHash {
 /// One result per object, in the same order. `threads` 0: the CPUs available.
 std::vector<ObjectHash> hash_objects(int store_fd, const std::vector<Entry>& objects, unsigned threads);
 
-/// The CPUs this process may run on (at least 1).
-unsigned available_cpus();
-
 }  // namespace cfs::store
