@@ -47,8 +47,11 @@ struct Fixer {
   Result<std::string> move(const std::string& rel) {
     return "moved to " + CFS_TRY(move_to_lost_found(store_fd, store_path, rel));
   }
+  // Through an fd opened O_NOFOLLOW: fchmodat() would follow a symlink put in
+  // the object's place since the listing.
   Result<std::string> fix_mode(const std::string& rel) {
-    if (::fchmodat(store_fd, rel.c_str(), 0644, 0) < 0) return errno_error(errno, store_path + "/" + rel);
+    UniqueFd fd(::openat(store_fd, rel.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!fd.valid() || ::fchmod(fd.get(), 0644) < 0) return errno_error(errno, store_path + "/" + rel);
     return std::string("mode set to 0644");
   }
   Result<void> enable_verity(const std::string& rel) {
