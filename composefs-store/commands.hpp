@@ -1,6 +1,7 @@
 // The composefs-store commands; each returns the exit status or dies.
 #pragma once
 
+#include "images.hpp"
 #include "options.hpp"
 #include "store/layout.hpp"
 #include "store/lock.hpp"
@@ -18,8 +19,15 @@ struct OpenStore {
 /// its lock, saying on stderr when it has to wait for builds or another gc.
 OpenStore open_store_or_die(const std::string& path, const store::StoreLock::Mode* mode);
 
-/// Lists the store; dies on error.
-store::Listing list_store_or_die(const OpenStore& store, const std::string& path);
+struct StoreAndImages {
+  store::Listing listing;
+  std::vector<ImageObjects> images;
+};
+
+/// Lists the store and reads the images at the same time (two threads: the
+/// listing is system calls, the images are CPU); dies on either failure, with
+/// `refusal_note` added to an image's message.
+StoreAndImages list_and_read_or_die(const OpenStore& store, const Options& o, const std::string& refusal_note);
 
 int run_gc(const Options& o);
 int run_fsck(const Options& o);

@@ -63,13 +63,11 @@ int run_fsck(const Options& o) {
   // --repair moves files: no build may be between lookup and image meanwhile.
   const auto mode = store::StoreLock::Mode::exclusive;
   OpenStore store = open_store_or_die(o.store, o.repair ? &mode : nullptr);
-  auto images = read_image_objects(o.images);
-  if (!images) die(images.error().msg);
-  store::Listing listing = list_store_or_die(store, o.store);
+  auto [listing, images] = list_and_read_or_die(store, o, "");
   auto report = store::check_store(store.fd.get(), o.store, listing, {o.repair, 0});
   if (!report) die(report.error().msg);
   std::vector<store::Problem> missing;
-  add_missing(*images, listing, *report, missing);
+  add_missing(images, listing, *report, missing);
   print(o, *report, missing);
   return report->problems.empty() && missing.empty() ? 0 : 1;
 }

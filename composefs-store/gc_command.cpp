@@ -43,11 +43,9 @@ int run_gc(const Options& o) {
   OpenStore store = open_store_or_die(o.store, &mode);
   // Only now, with no build between its first object lookup and its image:
   // an image a build has just written is complete, and its objects are kept.
-  auto images = read_image_objects(o.images);
-  if (!images) die(images.error().msg + " (nothing removed)");
-  std::set<std::string> referenced = std::move(images->front().objects);
-  for (auto& image : *images) referenced.merge(image.objects);
-  store::Listing listing = list_store_or_die(store, o.store);
+  auto [listing, images] = list_and_read_or_die(store, o, " (nothing removed)");
+  std::set<std::string> referenced = std::move(images.front().objects);
+  for (auto& image : images) referenced.merge(image.objects);
   store::GcOptions gc{o.dry_run, o.grace_seconds, 0};
   auto report = store::collect_garbage(store.fd.get(), o.store, listing, referenced, gc);
   if (!report) die(report.error().msg);

@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <thread>
 
 #include "commands.hpp"
 #include "output.hpp"
@@ -24,10 +26,14 @@ OpenStore open_store_or_die(const std::string& path, const store::StoreLock::Mod
   return out;
 }
 
-store::Listing list_store_or_die(const OpenStore& store, const std::string& path) {
-  auto listing = store::list_store(store.fd.get(), path);
-  if (!listing) die(listing.error().msg);
-  return std::move(*listing);
+StoreAndImages list_and_read_or_die(const OpenStore& store, const Options& o, const std::string& refusal_note) {
+  std::optional<Result<store::Listing>> listing;
+  std::thread lister([&] { listing.emplace(store::list_store(store.fd.get(), o.store)); });
+  auto images = read_image_objects(o.images);
+  lister.join();
+  if (!images) die(images.error().msg + refusal_note);
+  if (!*listing) die(listing->error().msg);
+  return {std::move(listing->value()), std::move(*images)};
 }
 
 }  // namespace cfs::storetool

@@ -24,17 +24,15 @@ struct Present {
 
 int run_stat(const Options& o) {
   OpenStore store = open_store_or_die(o.store, nullptr);
-  auto images = read_image_objects(o.images);
-  if (!images) die(images.error().msg);
-  store::Listing listing = list_store_or_die(store, o.store);
+  auto [listing, images] = list_and_read_or_die(store, o, "");
   std::unordered_map<std::string, Present> present;
   uint64_t total_bytes = 0;
   for (const auto& e : listing.objects) present.emplace(e.path, Present{e.size, 0}), total_bytes += e.size;
-  for (const auto& image : *images)
+  for (const auto& image : images)
     for (const auto& obj : image.objects)
       if (auto it = present.find(obj); it != present.end()) ++it->second.users;
   std::vector<ImageStat> stats;
-  for (const auto& image : *images) {
+  for (const auto& image : images) {
     ImageStat s;
     for (const auto& obj : image.objects) {
       auto it = present.find(obj);
@@ -52,7 +50,7 @@ int run_stat(const Options& o) {
     out = "{\"store\": " + json_count(listing.objects.size(), total_bytes) + ", \"images\": [";
     for (size_t i = 0; i < stats.size(); ++i) {
       const ImageStat& s = stats[i];
-      out += std::string(i ? ", " : "") + "{\"path\": " + json_string((*images)[i].path) +
+      out += std::string(i ? ", " : "") + "{\"path\": " + json_string(images[i].path) +
              ", \"referenced\": " + json_count(s.objects, s.bytes) + ", \"only_this_image\": " +
              json_count(s.own_objects, s.own_bytes) + ", \"missing_objects\": " + std::to_string(s.missing) + "}";
     }
@@ -62,7 +60,7 @@ int run_stat(const Options& o) {
   out = o.store + ": " + count_text(listing.objects.size(), total_bytes) + "\n";
   for (size_t i = 0; i < stats.size(); ++i) {
     const ImageStat& s = stats[i];
-    out += (*images)[i].path + ": uses " + count_text(s.objects, s.bytes) + "; only this image: " +
+    out += images[i].path + ": uses " + count_text(s.objects, s.bytes) + "; only this image: " +
            count_text(s.own_objects, s.own_bytes);
     if (s.missing) out += "; " + std::to_string(s.missing) + " objects missing";
     out += "\n";
