@@ -40,17 +40,17 @@ for fs in erofs overlay; do
 done
 ks=$work/kill-store
 mkdir -p "$work/garbage"
-head -c 6000000 /dev/urandom | (cd "$work/garbage" && split -a 4 -b 300 - g-)
+head -c 1500000 /dev/urandom | (cd "$work/garbage" && split -a 4 -b 300 - g-)
 "$mk" --digest-store="$ks" "$work/a" "$work/keep.cfs"
 keep=$(image_objects "$work/keep.cfs")
-fill() { "$mk" --digest-store="$ks" "$work/garbage" "$work/garbage.cfs"; }  # (re)fill with 20000 unused objects
+fill() { "$mk" --digest-store="$ks" "$work/garbage" "$work/garbage.cfs"; }  # (re)fill with 5000 unused objects
 # Kill at fractions of the time a whole gc takes here (not asserted: only to
 # spread the kills over the run).
 fill
 t0=$(date +%s%N); "$cs" gc --grace=0 "$ks" "$work/keep.cfs" > /dev/null; t1=$(date +%s%N)
 gc_ms=$(((t1 - t0) / 1000000))
-note "a whole gc of 20000 unused objects took $gc_ms ms"
-for pct in 10 30 50 70 90; do
+note "a whole gc of 5000 unused objects took $gc_ms ms"
+for pct in 10 35 60 85; do
   delay=$(printf '0.%03d' $((gc_ms * pct / 100)))
   [ $((gc_ms * pct / 100)) -ge 1000 ] && delay=$((gc_ms * pct / 100000))
   fill
