@@ -1,9 +1,14 @@
 #include "store/gc.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <ctime>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <unistd.h>
 
 #include "util/io.hpp"
@@ -18,28 +23,65 @@ Result<bool> remove_file(int store_fd, const std::string& store_path, const std:
   return errno_error(errno, store_path + "/" + rel);
 }
 
+// Threads that unlink: an unlink mostly waits for the filesystem (journal,
+// discard), not for a CPU, so more threads than CPUs still help.
+constexpr unsigned kUnlinkThreads = 8;
+
+// Unlinks `files` (sorted by path) on several threads, each taking a whole xx/
+// directory at a time so that they do not queue on one directory's lock.
+Result<Totals> unlink_all(int store_fd, const std::string& store_path, const std::vector<const Entry*>& files) {
+  std::vector<std::pair<size_t, size_t>> groups;  // [begin, end) of one xx/ each
+  for (size_t i = 0; i < files.size(); ++i)
+    if (i == 0 || files[i]->path.compare(0, 2, files[i - 1]->path, 0, 2) != 0) groups.emplace_back(i, i + 1);
+    else groups.back().second = i + 1;
+  std::atomic<size_t> next{0};
+  std::mutex mutex;  // guards the two below
+  Totals removed;
+  std::optional<Error> failure;
+  auto work = [&] {
+    Totals mine;
+    for (size_t g; (g = next.fetch_add(1)) < groups.size();) {
+      for (size_t i = groups[g].first; i < groups[g].second; ++i) {
+        auto r = remove_file(store_fd, store_path, files[i]->path);
+        if (!r) {
+          std::lock_guard lock(mutex);
+          if (!failure) failure = r.take_error();
+          next.store(groups.size());  // the others stop after their current directory
+          break;
+        }
+        if (*r) mine.add(*files[i]);
+      }
+    }
+    std::lock_guard lock(mutex);
+    removed.objects += mine.objects, removed.bytes += mine.bytes;
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < std::min<size_t>(kUnlinkThreads, groups.size()); ++t) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+  if (failure) return std::move(*failure);
+  return removed;
+}
+
 // Both the listing and `referenced` are sorted by path: one merge walk finds the
 // referenced objects, with no hashing and no lookups.
 Result<void> remove_objects(int store_fd, const std::string& store_path, const Listing& listing,
                             const std::set<std::string>& referenced, const GcOptions& o,
                             int64_t cutoff, GcReport& report) {
+  std::vector<const Entry*> garbage;
   auto ref = referenced.begin();
   for (const Entry& e : listing.objects) {
     while (ref != referenced.end() && *ref < e.path) ++ref;
-    bool garbage = (ref == referenced.end() || *ref != e.path) && !S_ISDIR(e.mode);
-    if (garbage && e.changed() >= cutoff) {
-      report.kept_recent.add(e);
-      garbage = false;
-    }
-    if (!garbage) {
-      report.kept.add(e);
-    } else if (o.dry_run) {
-      report.removed.add(e);
-      report.removed_paths.push_back(e.path);
-    } else if (CFS_TRY(remove_file(store_fd, store_path, e.path))) {
-      report.removed.add(e);
-    }
+    bool unused = (ref == referenced.end() || *ref != e.path) && !S_ISDIR(e.mode);
+    if (unused && e.changed() >= cutoff) report.kept_recent.add(e);
+    if (unused && e.changed() < cutoff) garbage.push_back(&e);
+    else report.kept.add(e);
   }
+  if (o.dry_run) {
+    for (const Entry* e : garbage) report.removed.add(*e), report.removed_paths.push_back(e->path);
+    return {};
+  }
+  report.removed = CFS_TRY(unlink_all(store_fd, store_path, garbage));
   return {};
 }
 
