@@ -44,8 +44,8 @@ int run_gc(const Options& o) {
   // Only now, with no build between its first object lookup and its image:
   // an image a build has just written is complete, and its objects are kept.
   auto [listing, images] = list_and_read_or_die(store, o, " (nothing removed)");
-  std::set<std::string> referenced = std::move(images.front().objects);
-  for (auto& image : images) referenced.merge(image.objects);
+  std::set<std::string> referenced;
+  for (auto& image : images) referenced.merge(image.objects);  // moves the nodes, no copies
   store::GcOptions gc{o.dry_run, o.grace_seconds, 0};
   auto report = store::collect_garbage(store.fd.get(), o.store, listing, referenced, gc);
   if (!report) die(report.error().msg);
