@@ -15,9 +15,9 @@ struct OpenStore {
   store::StoreLock lock;
 };
 
-/// Opens STORE (dies when it is not a store) and, unless `mode` is null, takes
-/// its lock, saying on stderr when it has to wait for builds or another gc.
-OpenStore open_store_or_die(const std::string& path, const store::StoreLock::Mode* mode);
+/// Opens STORE (dies when it is not a store) and takes its lock, saying on
+/// stderr when it has to wait for builds or a gc.
+OpenStore open_store_or_die(const std::string& path, store::StoreLock::Mode mode);
 
 struct StoreAndImages {
   store::Listing listing;

@@ -60,9 +60,9 @@ void print(const Options& o, const store::FsckReport& r, const std::vector<store
 }  // namespace
 
 int run_fsck(const Options& o) {
-  // --repair moves files: no build may be between lookup and image meanwhile.
-  const auto mode = store::StoreLock::Mode::exclusive;
-  OpenStore store = open_store_or_die(o.store, o.repair ? &mode : nullptr);
+  // Shared keeps a gc from removing objects while they are checked; --repair
+  // moves files, so no build may be between lookup and image meanwhile.
+  OpenStore store = open_store_or_die(o.store, o.repair ? store::StoreLock::Mode::exclusive : store::StoreLock::Mode::shared);
   auto [listing, images] = list_and_read_or_die(store, o, "");
   auto report = store::check_store(store.fd.get(), o.store, listing, {o.repair, 0});
   if (!report) die(report.error().msg);

@@ -39,8 +39,7 @@ void print_json(const store::GcReport& r, const Options& o) {
 }  // namespace
 
 int run_gc(const Options& o) {
-  const auto mode = store::StoreLock::Mode::exclusive;
-  OpenStore store = open_store_or_die(o.store, &mode);
+  OpenStore store = open_store_or_die(o.store, store::StoreLock::Mode::exclusive);
   // Only now, with no build between its first object lookup and its image:
   // an image a build has just written is complete, and its objects are kept.
   auto [listing, images] = list_and_read_or_die(store, o, " (nothing removed)");

@@ -13,12 +13,11 @@
 
 namespace cfs::storetool {
 
-OpenStore open_store_or_die(const std::string& path, const store::StoreLock::Mode* mode) {
+OpenStore open_store_or_die(const std::string& path, store::StoreLock::Mode mode) {
   auto fd = store::open_store(path);
   if (!fd) die(fd.error().msg);
   OpenStore out{std::move(*fd), {}};
-  if (!mode) return out;
-  auto lock = store::StoreLock::acquire(out.fd.get(), path, *mode, [&path] {
+  auto lock = store::StoreLock::acquire(out.fd.get(), path, mode, [&path] {
     std::fprintf(stderr, "composefs-store: waiting for the lock of %s (a build or gc is using it)\n", path.c_str());
   });
   if (!lock) die(lock.error().msg);

@@ -23,7 +23,7 @@ struct Present {
 }  // namespace
 
 int run_stat(const Options& o) {
-  OpenStore store = open_store_or_die(o.store, nullptr);
+  OpenStore store = open_store_or_die(o.store, store::StoreLock::Mode::shared);  // a consistent view against gc
   auto [listing, images] = list_and_read_or_die(store, o, "");
   std::unordered_map<std::string, Present> present;
   uint64_t total_bytes = 0;
