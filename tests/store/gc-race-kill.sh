@@ -51,8 +51,7 @@ t0=$(date +%s%N); "$cs" gc --grace=0 "$ks" "$work/keep.cfs" > /dev/null; t1=$(da
 gc_ms=$(((t1 - t0) / 1000000))
 note "a whole gc of 5000 unused objects took $gc_ms ms"
 for pct in 10 35 60 85; do
-  delay=$(printf '0.%03d' $((gc_ms * pct / 100)))
-  [ $((gc_ms * pct / 100)) -ge 1000 ] && delay=$((gc_ms * pct / 100000))
+  delay=$(awk -v ms="$gc_ms" -v pct="$pct" 'BEGIN { printf "%.3f", ms * pct / 100000 }')
   fill
   "$cs" gc --grace=0 "$ks" "$work/keep.cfs" > /dev/null 2>&1 &
   gc=$!
