@@ -37,7 +37,7 @@ class CallbackSink : public cfs::erofs::Sink {
 };
 
 bool has_whiteout(const lcfs_node_s* node) {
-  if ((node->mode & S_IFMT) == S_IFCHR && node->rdev == 0) return true;
+  if (cfs::tree::is_whiteout(node->mode, node->rdev)) return true;
   for (const lcfs_node_s* child : node->children)
     if (!child->link_to && has_whiteout(child)) return true;
   return false;

@@ -3,7 +3,7 @@
 # Sourced by build.sh and run-tests.sh; safe to run again.
 set -euo pipefail
 
-CFS_PACKAGES=(g++ meson ninja-build pkg-config libssl-dev zlib1g-dev libmount-dev catch2 erofs-utils xz-utils gzip util-linux)
+CFS_PACKAGES=(g++ meson ninja-build pkg-config libssl-dev zlib1g-dev libmount-dev catch2 erofs-utils xz-utils gzip util-linux python3)
 
 cfs_install_deps() {
   local missing=()

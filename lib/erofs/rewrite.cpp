@@ -58,7 +58,7 @@ bool tree_has_whiteout(const tree::Tree& tree) {
   while (!stack.empty()) {
     const Node* n = stack.back();
     stack.pop_back();
-    if (n->type() == S_IFCHR && n->rdev == 0) return true;
+    if (n->is_whiteout()) return true;
     for (const Node* c : n->children)
       if (!c->is_hardlink()) stack.push_back(c);
   }
@@ -214,7 +214,7 @@ Result<void> PlanBuilder::rewrite(uint32_t index) {
     if (payload && !payload->empty())
       CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_REDIRECT, plan_.keep({"/", *payload})));
   }
-  if (ino.type() == S_IFCHR && ino.rdev == 0) {
+  if (tree::is_whiteout(ino.mode, ino.rdev)) {
     ino.size = 0;
     ino.data = {};
     ino.mode = S_IFREG | (ino.mode & ~S_IFMT);

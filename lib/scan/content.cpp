@@ -144,9 +144,8 @@ Result<void> ContentReader::State::finish_file(FileWork& work, int fd, const std
 Result<void> ContentReader::State::read_one(FileWork& work, std::vector<uint8_t>& buf, fsverity::Hasher& hasher) {
   tree::Node& node = *work.node;
   const std::string shown = root_path + "/" + work.path;
-  if (node.size == 0) {  // empty files get no digest, payload or content, and are not opened
-    if (read_xattrs) CFS_CHECK(read_xattrs_path(shown, xattr_filter, node));
-    progress.files_done.fetch_add(1);
+  if (node.size == 0) {  // empty files get no digest, payload or content, and are not
+    progress.files_done.fetch_add(1);  // opened: the scan has read their xattrs by path
     return {};
   }
   UniqueFd fd = CFS_TRY(open_file(work, shown));

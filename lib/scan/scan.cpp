@@ -5,8 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <deque>
 #include <map>
 #include <memory>
+#include <unordered_set>
 
 #include "format/composefs.hpp"
 #include "util/io.hpp"
@@ -22,6 +25,7 @@ class Scanner {
       : options_(options), tree_(tree), contents_(contents), root_(std::move(root)) {}
   Result<void> scan_dir(int dirfd, tree::Node& dir, const std::string& rel);
   Result<void> load_node(int dirfd, const char* name, const std::string& rel, tree::Node& node, const struct stat& st);
+  void place_linked_inodes(tree::Node& root);
 
  private:
   bool link_to_seen(const struct stat& st, tree::Node& node);
@@ -34,19 +38,56 @@ class Scanner {
   ContentReader& contents_;
   std::string root_;
   std::map<std::pair<dev_t, ino_t>, tree::Node*> seen_;  // --hardlinks only
+  std::unordered_set<const tree::Node*> linked_;          // inodes with hardlink entries
 };
 
 std::string join(const std::string& dir, const char* name) { return dir.empty() ? name : dir + "/" + name; }
 
 StatStamp stamp_of(const struct stat& st) { return {static_cast<uint64_t>(st.st_size), st.st_mtim, st.st_ctim}; }
 
+// --hardlinks: names of one inode become hardlink entries, except directories and
+// whiteouts. Whiteouts are markers, not content: overlayfs links many to one inode,
+// but the image marks only the parent of an inode's first name (C's writer), so each
+// whiteout must stay an inode of its own to keep hiding what it hides.
+bool keeps_links(const struct stat& st) {
+  return !S_ISDIR(st.st_mode) && st.st_nlink > 1 && !tree::is_whiteout(st.st_mode, static_cast<uint32_t>(st.st_rdev));
+}
+
 bool Scanner::link_to_seen(const struct stat& st, tree::Node& node) {
-  if (!options_.hardlinks || S_ISDIR(st.st_mode) || st.st_nlink < 2) return false;
+  if (!options_.hardlinks || !keeps_links(st)) return false;
   auto [it, inserted] = seen_.try_emplace({st.st_dev, st.st_ino}, &node);
   if (inserted) return false;
   node.link_to = it->second;
   node.mode = it->second->mode;
+  linked_.insert(it->second);
   return true;
+}
+
+// Two entries trade places in the tree: name, parent and slot in the parent's
+// (sorted) children, so the sort order still holds.
+void swap_places(tree::Node& a, tree::Node& b) {
+  auto slot = [](tree::Node& n) { return std::find(n.parent->children.begin(), n.parent->children.end(), &n); };
+  std::swap(*slot(a), *slot(b));
+  std::swap(a.name, b.name);
+  std::swap(a.parent, b.parent);
+}
+
+// --hardlinks: the scan made the first name it met (readdir order, which differs
+// between filesystems) the inode. Move each inode to its first name in the image's
+// inode order (breadth first, names sorted), so the image depends on the tree alone.
+void Scanner::place_linked_inodes(tree::Node& root) {
+  if (linked_.empty()) return;
+  std::deque<tree::Node*> queue{&root};
+  while (!queue.empty()) {
+    tree::Node* dir = queue.front();
+    queue.pop_front();
+    for (size_t i = 0; i < dir->children.size(); ++i) {
+      tree::Node* entry = dir->children[i];
+      tree::Node* inode = entry->link_to ? entry->link_to : entry;
+      if (linked_.erase(inode) && inode != entry) swap_places(*inode, *entry);
+      if (dir->children[i]->is_dir()) queue.push_back(dir->children[i]);
+    }
+  }
 }
 
 // C: lcfs_load_node_from_file, minus the contents (fill_contents reads those).
@@ -58,7 +99,7 @@ Result<void> Scanner::load_node(int dirfd, const char* name, const std::string& 
   node.gid = st.st_gid;
   node.rdev = static_cast<uint32_t>(st.st_rdev);
   node.size = static_cast<uint64_t>(st.st_size);
-  node.nlink = options_.hardlinks && !S_ISDIR(st.st_mode) ? static_cast<uint32_t>(st.st_nlink) : 1;
+  node.nlink = options_.hardlinks && keeps_links(st) ? static_cast<uint32_t>(st.st_nlink) : 1;
   if (!options_.use_epoch) {
     node.mtime_sec = st.st_mtim.tv_sec;
     node.mtime_nsec = static_cast<uint32_t>(st.st_mtim.tv_nsec);
@@ -72,11 +113,12 @@ Result<void> Scanner::load_node(int dirfd, const char* name, const std::string& 
     node.payload = std::string(target, static_cast<size_t>(n));  // exact size: thousands of symlinks
     node.size = node.payload->size();
   }
-  // Xattrs: a non-empty regular file's come from the fd the content reader opens,
-  // a directory's from the fd scan_dir opens; the others' are read by path here.
-  if (S_ISREG(st.st_mode)) contents_.add({&node, rel, stamp_of(st)});
-  bool by_fd = S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size > 0);
+  // Each file's xattrs are read exactly once: a non-empty regular file's through the
+  // fd the content reader opens, a directory's through the fd scan_dir opens, all
+  // others' (empty files included) by path here, before the node is queued.
+  bool by_fd = S_ISDIR(st.st_mode) || ContentReader::reads_xattrs_of(node);
   if (!options_.skip_xattrs && !by_fd) CFS_CHECK(read_xattrs_path(show(rel), filter(), node));
+  if (S_ISREG(st.st_mode)) contents_.add({&node, rel, stamp_of(st)});
   return {};
 }
 
@@ -140,6 +182,7 @@ Result<tree::Tree> scan_directory(const std::string& root, const ScanOptions& op
     return walked.take_error();
   }
   tree.sort_children();
+  scanner.place_linked_inodes(*top);
   return tree;
 }
 

@@ -65,6 +65,10 @@ class ContentReader {
   /// With `read_xattrs`, the xattrs of regular files are read here too, from the
   /// fd opened for the contents (no second path lookup).
   void set_root(int root_fd, std::string root_path, bool read_xattrs, XattrFilter filter);
+  /// True for the regular files whose xattrs the reader reads (when asked to, see
+  /// set_root): the non-empty ones, through the fd it opens for their contents.
+  /// Empty files are never opened; their xattrs are the scan's to read.
+  static bool reads_xattrs_of(const tree::Node& node) { return node.type() == S_IFREG && node.size > 0; }
   /// Queues one file; the node must stay valid and untouched by others until finish().
   void add(FileWork work);
   /// Waits for every queued file; the first error, if any.

@@ -58,7 +58,7 @@ Result<void> read_all(const XattrAccess& access, const XattrFilter& filter, cons
       return errno_error(errno, shown + ": xattr " + key);
     budget += (node.xattrs.empty() ? fmt::LCFS_XATTR_HEADER_SIZE : 0) + 7 + key.size() + value.size();
     if (budget > fmt::LCFS_INODE_EXTERNAL_XATTR_MAX) return make_error(ERANGE, shown + ": xattrs take more than 32767 bytes");
-    node.xattrs.push_back({std::move(key), std::move(value)});
+    node.set_xattr(std::move(key), std::move(value));
   }
   return {};
 }

@@ -10,6 +10,18 @@ const Xattr* Node::find_xattr(std::string_view xattr_name) const {
   return nullptr;
 }
 
+std::optional<Xattr> Node::set_xattr(std::string xattr_name, std::string value) {
+  std::optional<Xattr> replaced;
+  auto it = std::find_if(xattrs.begin(), xattrs.end(), [&](const Xattr& x) { return x.name == xattr_name; });
+  if (it != xattrs.end()) {
+    replaced = std::move(*it);
+    if (it != xattrs.end() - 1) *it = std::move(xattrs.back());
+    xattrs.pop_back();
+  }
+  xattrs.push_back({std::move(xattr_name), std::move(value)});
+  return replaced;
+}
+
 bool is_valid_file_type(uint32_t mode) {
   switch (mode & S_IFMT) {
     case S_IFREG: case S_IFDIR: case S_IFLNK: case S_IFBLK:

@@ -50,14 +50,24 @@ struct Node {
   uint32_t type() const { return mode & S_IFMT; }
   bool is_dir() const { return type() == S_IFDIR; }
   bool is_hardlink() const { return link_to != nullptr; }
+  bool is_whiteout() const;
   /// The node whose inode this entry shows (itself unless a hardlink entry).
   const Node& target() const { return link_to ? *link_to : *this; }
 
   const Xattr* find_xattr(std::string_view name) const;
+  /// Sets xattr `name` as C's lcfs_node_set_xattr does: an earlier value of the
+  /// same name is removed first (the last xattr moves into its slot, C's order)
+  /// and the new pair is appended. Returns the replaced xattr, if there was one.
+  std::optional<Xattr> set_xattr(std::string name, std::string value);
 };
+
+/// An overlayfs whiteout: a character device whose rdev (truncated to 32 bits) is 0.
+inline bool is_whiteout(uint32_t mode, uint32_t rdev) { return (mode & S_IFMT) == S_IFCHR && rdev == 0; }
 
 /// True for the seven file types composefs images can hold.
 bool is_valid_file_type(uint32_t mode);
+
+inline bool Node::is_whiteout() const { return tree::is_whiteout(mode, rdev); }
 
 /// Owns every node. Nodes never move once created, so Node* stays valid.
 class Tree {

@@ -5,7 +5,7 @@
 # The library, headers and composefs.pc are installed with
 # `meson install --destdir` into a temporary directory; the program is compiled
 # with the system cc and `pkg-config --cflags --libs composefs` only.
-# NAME: nodes write load verity build mount strict symbols. Exit 77 = skipped.
+# NAME: nodes write load verity build build-tree mount strict symbols. Exit 77 = skipped.
 set -euo pipefail
 name=$1 build=$2 src=$3 mk=$4 sanitize=$5
 here=$src/tests/capi
@@ -88,6 +88,12 @@ case $name in
     cmp "$work/api.cfs" "$work/mk.cfs"
     [ "$digest" = "$("$mk" --print-digest-only "$tree")" ]
     echo "lcfs_build and mkcomposefs DIR: same image, digest $digest"
+    ;;
+  build-tree)
+    # lcfs_build over the random-tree oracle's trees gives mkcomposefs DIR's bytes
+    compile build-tree
+    python3 "$src/tests/oracle/oracle.py" --mkcomposefs "$mk" --lcfs-build "$work/test-build-tree" \
+      --seeds "${CFS_ORACLE_CAPI_SEEDS:-1001-1015}"
     ;;
   mount)
     compile mount

@@ -51,24 +51,22 @@ class XattrList {
 
   Result<void> set(std::string name, std::span<const uint8_t> value) {
     if (name.empty() || name.size() > fmt::LCFS_XATTR_NAME_MAX) return make_error(ERANGE, "bad xattr name length");
-    unset(name);
-    uint64_t entry = 2 * fmt::LCFS_INODE_XATTRMETA_SIZE - 1 + name.size() + value.size();
-    if (node_.xattrs.empty()) entry += fmt::LCFS_XATTR_HEADER_SIZE;
+    uint64_t entry = entry_size(name.size(), value.size());
+    if (auto old = node_.set_xattr(std::move(name), std::string(value.begin(), value.end())))
+      size_ -= std::min(entry_size(old->name.size(), old->value.size()), size_);
+    if (node_.xattrs.size() == 1) {  // the only one: the header is counted with it
+      size_ = 0;
+      entry += fmt::LCFS_XATTR_HEADER_SIZE;
+    }
     if (size_ + entry > UINT16_MAX) return make_error(ERANGE, "xattrs of one inode too large");
-    node_.xattrs.push_back({std::move(name), std::string(value.begin(), value.end())});
     size_ += entry;
     return {};
   }
 
  private:
-  void unset(const std::string& name) {
-    auto& xs = node_.xattrs;
-    auto it = std::find_if(xs.begin(), xs.end(), [&](const tree::Xattr& x) { return x.name == name; });
-    if (it == xs.end()) return;
-    uint64_t old = 2 * fmt::LCFS_INODE_XATTRMETA_SIZE - 1 + name.size() + it->value.size();
-    *it = std::move(xs.back());  // C moves the last entry into the hole
-    xs.pop_back();
-    size_ = xs.empty() ? 0 : size_ - std::min(old, size_);
+  // C's worst-case estimate of one entry (metadata doubled for alignment).
+  static uint64_t entry_size(size_t name_len, size_t value_len) {
+    return 2 * fmt::LCFS_INODE_XATTRMETA_SIZE - 1 + name_len + value_len;
   }
 
   tree::Node& node_;

@@ -1,0 +1,76 @@
+// tree: C's xattr replacement order, whiteouts, sorted children and lookup.
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "tree/tree.hpp"
+
+using cfs::tree::Node;
+using cfs::tree::Tree;
+using cfs::tree::Xattr;
+
+namespace {
+
+std::vector<std::string> names_of(const Node& n) {
+  std::vector<std::string> out;
+  for (const auto& x : n.xattrs) out.push_back(x.name);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("set_xattr appends new names and replaces known ones as C does", "[tree][xattr]") {
+  Node n;
+  CHECK_FALSE(n.set_xattr("user.a", "1"));
+  CHECK_FALSE(n.set_xattr("user.b", "2"));
+  CHECK_FALSE(n.set_xattr("user.c", "3"));
+  // C (lcfs_node_set_xattr): unset moves the last xattr into the hole, then appends.
+  auto old = n.set_xattr("user.a", "new");
+  REQUIRE(old);
+  CHECK(*old == Xattr{"user.a", "1"});
+  CHECK(names_of(n) == std::vector<std::string>{"user.c", "user.b", "user.a"});
+  CHECK(n.find_xattr("user.a")->value == "new");
+  // replacing the last one keeps the others where they are
+  CHECK(n.set_xattr("user.a", "newer"));
+  CHECK(names_of(n) == std::vector<std::string>{"user.c", "user.b", "user.a"});
+  CHECK(n.xattrs.size() == 3);
+}
+
+TEST_CASE("set_xattr keeps values with NULs and empty values", "[tree][xattr]") {
+  Node n;
+  n.set_xattr("user.bin", std::string("a\0b", 3));
+  n.set_xattr("user.empty", "");
+  CHECK(n.find_xattr("user.bin")->value.size() == 3);
+  CHECK(n.find_xattr("user.empty")->value.empty());
+  CHECK(n.find_xattr("user.none") == nullptr);
+}
+
+TEST_CASE("whiteouts are character devices with rdev 0", "[tree]") {
+  CHECK(cfs::tree::is_whiteout(S_IFCHR | 0644, 0));
+  CHECK_FALSE(cfs::tree::is_whiteout(S_IFCHR | 0644, 1));
+  CHECK_FALSE(cfs::tree::is_whiteout(S_IFBLK | 0644, 0));
+  CHECK_FALSE(cfs::tree::is_whiteout(S_IFREG | 0644, 0));
+  Node n;
+  n.mode = S_IFCHR;
+  CHECK(n.is_whiteout());
+}
+
+TEST_CASE("children sort bytewise and lookup finds them", "[tree]") {
+  Tree t;
+  Node* root = t.new_node();
+  root->mode = S_IFDIR | 0755;
+  t.set_root(root);
+  for (const char* name : {"b", "\xff", "a", "B"}) {
+    Node* c = t.new_node();
+    c->name = name;
+    c->parent = root;
+    root->children.push_back(c);
+  }
+  t.sort_children();
+  std::vector<std::string> order;
+  for (const Node* c : root->children) order.push_back(c->name);
+  CHECK(order == std::vector<std::string>{"B", "a", "b", "\xff"});
+  CHECK(Tree::lookup_child(*root, "b") == root->children[2]);
+  CHECK(Tree::lookup_child(*root, "c") == nullptr);
+  CHECK(Tree::path_of(*root->children[1]) == "/a");
+}
