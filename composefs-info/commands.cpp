@@ -29,17 +29,6 @@ tree::Tree load_image_or_die(const std::string& path, const std::vector<std::str
   return std::move(tree).value();
 }
 
-Result<fsverity::Digest> file_digest(int fd, fsverity::HashAlg alg) {
-  auto measured = fsverity::measure_fd(fd);
-  if (measured && measured->alg() == alg) return measured;
-  int e = measured ? 0 : measured.error().errnum;
-  // Not enabled, not supported here, or enabled with the other algorithm: compute
-  // it (C: lcfs_fd_get_fsverity).
-  if (e != 0 && e != ENODATA && e != EOPNOTSUPP && e != ENOTTY) return measured.take_error();
-  if (::lseek(fd, 0, SEEK_SET) < 0) return make_error(errno, std::strerror(errno));
-  return fsverity::digest_of_fd(fd, alg);
-}
-
 int run_ls_or_dump(const Options& o) {
   for (const auto& path : o.args) {
     tree::Tree tree = load_image_or_die(path, o.filter);
@@ -82,7 +71,7 @@ int run_measure_file(const Options& o, const char* argv0) {
   for (const auto& path : o.args) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) die("Failed to open '" + path + "': " + std::strerror(errno));
-    auto digest = file_digest(fd.get(), o.hash);
+    auto digest = fsverity::file_digest(fd.get(), o.hash);
     if (!digest) {
       // matches C: no "composefs-info: " prefix and no newline.
       std::fflush(stdout);

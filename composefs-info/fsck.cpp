@@ -50,7 +50,7 @@ ObjectState inspect(int basedir_fd, const std::string& payload, bool want_digest
   } else {
     s.size = st.st_size;
     if (want_digest) {
-      auto d = file_digest(fd.get(), alg);
+      auto d = fsverity::file_digest(fd.get(), alg);
       if (d) s.digest = *d;
       else s.digest_error = d.error().msg;
     }

@@ -2,7 +2,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <sched.h>
 #include <thread>
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,6 +11,8 @@
 #include "fsverity/fsverity.hpp"
 #include "options.hpp"
 #include "scan/scan.hpp"
+#include "store/lock.hpp"
+#include "util/cpus.hpp"
 #include "util/hex.hpp"
 #include "util/io.hpp"
 #include "util/memory.hpp"
@@ -61,12 +62,6 @@ Result<tree::Tree> load_dump(const std::string& source) {
   return dump::parse_dump_fd(fd, parse_options);
 }
 
-unsigned default_threads() {
-  cpu_set_t set;
-  if (::sched_getaffinity(0, sizeof set, &set) == 0) return static_cast<unsigned>(CPU_COUNT(&set));
-  return std::max(1U, std::thread::hardware_concurrency());
-}
-
 // A progress line on stderr, redrawn a few times a second while files are read.
 class ProgressLine {
  public:
@@ -105,20 +100,32 @@ class ProgressLine {
   std::thread thread_;
 };
 
+// Opens the store and takes its lock shared before the first object lookup; the
+// caller keeps the lock until the image is written, so a composefs-store gc
+// either ran before the lookups or reads the finished image.
+Result<store::ObjectStore> open_store(const std::string& path, fsverity::HashAlg alg,
+                                     std::optional<store::StoreLock>& lock) {
+  store::StoreOptions options;
+  options.verity_alg = alg;  // fs-verity on new objects in the image's algorithm
+  auto store = CFS_TRY(store::ObjectStore::open(path, options));
+  lock.emplace(CFS_TRY(store::StoreLock::acquire(store.dir_fd(), path, store::StoreLock::Mode::shared, [&path] {
+    std::fprintf(stderr, "mkcomposefs: waiting for the lock of %s (a composefs-store gc is running)\n", path.c_str());
+  })));
+  return store;
+}
+
 // C: lcfs_build + compute_digest + fill_store. Objects are durable before the image
 // is written.
-Result<tree::Tree> load_directory(const Options& o) {
+Result<tree::Tree> load_directory(const Options& o, std::optional<store::StoreLock>& lock) {
   scan::ScanOptions so{o.use_epoch, o.skip_devices, o.skip_xattrs, o.user_xattrs, o.hardlinks};
   std::optional<store::ObjectStore> store;
   const auto alg = o.hash.value_or(fsverity::HashAlg::sha256);
-  store::StoreOptions store_options;
-  store_options.verity_alg = alg;
-  if (o.digest_store) store.emplace(CFS_TRY(store::ObjectStore::open(*o.digest_store, store_options)));
+  if (o.digest_store) store.emplace(CFS_TRY(open_store(*o.digest_store, alg, lock)));
   scan::Progress progress;
   Result<tree::Tree> tree = make_error(EINVAL, "not scanned");
   {
     ProgressLine line(progress);
-    scan::ContentReader contents(o.threads ? o.threads : default_threads(), store ? &*store : nullptr, progress, alg);
+    scan::ContentReader contents(o.threads ? o.threads : available_cpus(), store ? &*store : nullptr, progress, alg);
     tree = scan::scan_directory(o.source, so, contents);
     auto read = contents.finish();
     if (tree && !read) return read.take_error();
@@ -173,7 +180,8 @@ int main(int argc, char** argv) {
     std::fputs(usage_text().c_str(), stdout);
     return 0;
   }
-  auto tree = options->from_file ? load_dump(options->source) : load_directory(*options);
+  std::optional<cfs::store::StoreLock> store_lock;  // held until the image is written
+  auto tree = options->from_file ? load_dump(options->source) : load_directory(*options, store_lock);
   if (!tree) die(tree.error().msg);
   auto written = write_output(*options, *tree);
   if (!written) die(written.error().msg);

@@ -142,11 +142,17 @@ void print_dump(const Node& root, const TextSink& out) {
 
 void collect_objects(const Node& root, const std::function<bool(const std::string&)>& keep,
                      std::set<std::string>& objects) {
-  walk(root, true, [&](const Node& n, const std::string&) {
-    if (!n.is_hardlink() && n.type() == S_IFREG && n.payload && !objects.contains(*n.payload) &&
-        (!keep || keep(*n.payload)))
-      objects.insert(*n.payload);
-  });
+  // Every node, in any order (the set sorts): no paths to build, unlike walk().
+  std::vector<const Node*> stack{&root};
+  while (!stack.empty()) {
+    const Node& n = *stack.back();
+    stack.pop_back();
+    for (const Node* child : n.children) stack.push_back(child);
+    if (n.is_hardlink() || n.type() != S_IFREG || !n.payload) continue;
+    auto at = objects.lower_bound(*n.payload);
+    if (at != objects.end() && *at == *n.payload) continue;
+    if (!keep || keep(*n.payload)) objects.emplace_hint(at, *n.payload);
+  }
 }
 
 }  // namespace cfs::dump

@@ -68,6 +68,14 @@ void digest_pair_small(std::span<const uint8_t> a, std::span<const uint8_t> b, D
 /// fs-verity digest of what `fd` reads from its current position to end of file.
 cfs::Result<Digest> digest_of_fd(int fd, HashAlg alg = HashAlg::sha256);
 
+/// The same through the caller's hasher and read buffer, so that hashing many
+/// files in a row allocates nothing per file. `hasher` must be fresh or finished.
+cfs::Result<Digest> digest_of_fd(int fd, Hasher& hasher, std::span<uint8_t> buffer);
+
+/// The fs-verity digest of an open file: the kernel's measurement when verity is
+/// enabled, else computed from its contents from offset 0 (C: lcfs_fd_get_fsverity).
+cfs::Result<Digest> file_digest(int fd, HashAlg alg = HashAlg::sha256);
+
 /// The kernel's measurement of a verity-enabled file (FS_IOC_MEASURE_VERITY).
 /// Fails with errnum ENODATA when verity is not enabled on the file, ENOTTY or
 /// EOPNOTSUPP when the filesystem does not support it, EINVAL when the file's

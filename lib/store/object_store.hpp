@@ -42,6 +42,9 @@ class ObjectStore {
   ObjectStore& operator=(ObjectStore&&) = delete;
   ~ObjectStore();
 
+  /// The store directory (for StoreLock).
+  int dir_fd() const { return dir_.get(); }
+
   /// True when the object is already in the store (or queued by add()).
   bool contains(const fsverity::Digest& digest);
   /// Copies `size` bytes of `src_fd` (from offset 0) as the object `digest`, unless

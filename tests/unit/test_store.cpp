@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.hpp"
 #include "store/object_store.hpp"
 
 namespace fs = std::filesystem;
@@ -17,26 +18,7 @@ using cfs::store::ObjectStore;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "cfs-test-store-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  // Every file below the directory, relative, sorted (hidden ones included).
-  std::vector<std::string> files() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::recursive_directory_iterator(path))
-      if (e.is_regular_file()) out.push_back(fs::relative(e.path(), path).string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-};
+using cfs::test::TempDir;
 
 // A source file holding `content`; returns its fd (the file itself is unlinked).
 cfs::UniqueFd source(const TempDir& dir, const std::string& content) {

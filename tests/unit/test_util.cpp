@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "temp_dir.hpp"
 #include "util/hex.hpp"
 #include "util/io.hpp"
 #include "util/result.hpp"
@@ -24,24 +25,7 @@ std::span<const uint8_t> bytes_of(std::string_view s) {
 }
 
 // A fresh empty directory under $TMPDIR, removed with everything in it at scope exit.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "cfs-test-util-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : std::filesystem::directory_iterator(path)) names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-};
+using cfs::test::TempDir;
 
 std::string read_file(const std::string& path) {
   cfs::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
