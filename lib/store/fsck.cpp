@@ -58,7 +58,7 @@ struct Fixer {
     if (!try_verity) return {};
     UniqueFd fd(::openat(store_fd, rel.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd.valid()) return errno_error(errno, store_path + "/" + rel);
-    auto r = fsverity::enable_fd(fd.get());
+    auto r = fsverity::enable_fd(fd.get(), alg_of_object_path(rel));
     if (r) ++report.verity_enabled;
     else if (r.error().errnum == EOPNOTSUPP || r.error().errnum == ENOTTY) try_verity = false;
     else if (r.error().errnum != EEXIST && r.error().errnum != ETXTBSY)
@@ -112,7 +112,7 @@ Result<FsckReport> check_store(int store_fd, const std::string& store_path, cons
   Fixer* fix = options.repair ? &fixer : nullptr;
   CFS_CHECK(report_objects(listing, hashes, fix, report));
   CFS_CHECK(report_strays(listing.temporaries, "leftover temporary file", fix, report));
-  CFS_CHECK(report_strays(listing.unexpected, "not an object (name is not 62 lowercase hex digits)", fix, report));
+  CFS_CHECK(report_strays(listing.unexpected, "not an object (name is not 62 or 126 lowercase hex digits)", fix, report));
   std::stable_sort(report.problems.begin(), report.problems.end(),
                    [](const Problem& a, const Problem& b) { return a.path < b.path; });
   return report;

@@ -24,7 +24,7 @@ std::atomic<bool> g_try_measure{true};
 
 bool digest_matches_name(const fsverity::Digest& d, const std::string& path) {
   std::string hex = to_hex(d);
-  return path.size() == 65 && path.compare(0, 2, hex, 0, 2) == 0 && path.compare(3, 62, hex, 2, 62) == 0;
+  return path.size() == hex.size() + 1 && path.compare(0, 2, hex, 0, 2) == 0 && path.compare(3, std::string::npos, hex, 2) == 0;
 }
 
 class Worker {
@@ -57,10 +57,12 @@ class Worker {
     // Small files wait for a partner so two are hashed at once.
     auto n = read_full(fd.get(), std::span<uint8_t>(small_[slot_].data(), small_[slot_].size()));
     if (!n) return void(r.error = "cannot read: " + n.error().msg);
-    if (*n <= fsverity::kSmallFileMax && *n > 0) return queue_small(i, *n);
-    if (*n == 0) return finish(i, fsverity::digest_of({}));
+    const fsverity::HashAlg alg = alg_of_object_path(objects_[i].path);
+    const bool sha256 = alg == fsverity::HashAlg::sha256;  // only SHA-256 is hashed in pairs
+    if (sha256 && *n <= fsverity::kSmallFileMax && *n > 0) return queue_small(i, *n);
+    if (*n == 0) return finish(i, fsverity::digest_of({}, alg));
     if (::lseek(fd.get(), 0, SEEK_SET) < 0) return void(r.error = std::string("cannot read: ") + std::strerror(errno));
-    auto d = fsverity::digest_of_fd(fd.get(), hasher_, buffer_);
+    auto d = fsverity::digest_of_fd(fd.get(), sha256 ? hasher_ : hasher512_, buffer_);
     if (!d) return void(r.error = "cannot read: " + d.error().msg);
     finish(i, *d);
   }
@@ -105,6 +107,7 @@ class Worker {
   const std::vector<Entry>& objects_;
   std::vector<ObjectHash>& out_;
   fsverity::Hasher hasher_;
+  fsverity::Hasher hasher512_{fsverity::HashAlg::sha512};  // objects of SHA-512 stores
   std::vector<uint8_t> buffer_;
   // One byte more than a small file: a read that fills it means "not small".
   std::array<std::array<uint8_t, fsverity::kSmallFileMax + 1>, 2> small_{};

@@ -82,7 +82,7 @@ Result<void> list_subdir(int store_fd, const Entry& subdir, const std::string& s
 }  // namespace
 
 bool is_subdir_name(std::string_view name) { return name.size() == 2 && is_lower_hex(name); }
-bool is_object_name(std::string_view name) { return name.size() == 62 && is_lower_hex(name); }
+bool is_object_name(std::string_view name) { return (name.size() == 62 || name.size() == 126) && is_lower_hex(name); }
 bool is_temporary_name(std::string_view name) { return name.starts_with(".tmp"); }
 
 Result<UniqueFd> open_store(const std::string& path) {

@@ -2,8 +2,8 @@
 //
 // A store is a directory whose entries are only:
 //   xx/          two lowercase hex digits, a real directory (not a symlink), holding
-//                objects named by the other 62 lowercase hex digits of their
-//                fs-verity digest;
+//                objects named by the other 62 (SHA-256) or 126 (SHA-512)
+//                lowercase hex digits of their fs-verity digest;
 //   .lock        the store lock (regular file, see lock.hpp);
 //   lost+found/  where fsck --repair moves what does not belong;
 //   .tmp*        temporary files of a build (ours: .tmp-*, composefs-c's: .tmpXXXXXX).
@@ -18,6 +18,7 @@
 #include <sys/types.h>
 #include <vector>
 
+#include "format/digest.hpp"
 #include "util/result.hpp"
 #include "util/unique_fd.hpp"
 
@@ -27,7 +28,12 @@ inline constexpr const char* kLostFound = "lost+found";
 
 /// True for "xx": two lowercase hex digits.
 bool is_subdir_name(std::string_view name);
-/// True for the 62 lowercase hex digits naming an object inside its xx/.
+/// The algorithm an object's path ("xx/" + 62 or 126 digits) says it is hashed with.
+inline format::HashAlg alg_of_object_path(std::string_view path) {
+  return path.size() == 3 + 126 ? format::HashAlg::sha512 : format::HashAlg::sha256;
+}
+/// True for the 62 (SHA-256) or 126 (SHA-512) lowercase hex digits naming an
+/// object inside its xx/.
 bool is_object_name(std::string_view name);
 /// True for the temporary files builds leave when killed (".tmp...").
 bool is_temporary_name(std::string_view name);
