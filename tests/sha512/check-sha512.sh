@@ -2,11 +2,11 @@
 # SHA-512 fs-verity end to end (beyond composefs-c): measure-file against
 # fsverity-utils, store object names, the metacopy and redirect bytes in the raw
 # EROFS image, the composefs mount, dump round trips, refused mixtures.
-#   check-sha512.sh MKCOMPOSEFS COMPOSEFS_INFO MOUNT_COMPOSEFS
+#   check-sha512.sh MKCOMPOSEFS COMPOSEFS_INFO MOUNT_COMPOSEFS COMPOSEFS_STORE
 # The mounts need root (skipped with a message otherwise); the oracle is
 # fsverity-utils' `fsverity digest` (Debian package fsverity).
 set -uo pipefail
-mk=$1 info=$2 mc=$3
+mk=$1 info=$2 mc=$3 cs=$4
 command -v fsverity > /dev/null || { echo "SKIP: no fsverity (fsverity-utils) to check against"; exit 77; }
 work=$(mktemp -d /tmp/cfs-sha512.XXXXXX)
 cleanup() {
@@ -63,6 +63,20 @@ obj=$(cd "$work/store" && find . -type f -size +100k -printf '%P\n' | head -1)
 cp "$work/store/$obj" "$work/saved" && printf 'X' | dd of="$work/store/$obj" bs=1 seek=5 conv=notrunc status=none
 check "fsck finds a flipped byte in a SHA-512 object" bash -c "! '$info' --basedir='$work/store' fsck '$work/img.cfs' > /dev/null 2>&1"
 cp "$work/saved" "$work/store/$obj"
+
+# ---- composefs-store on a SHA-512 store ------------------------------------
+check "composefs-store fsck: a SHA-512 store is clean" "$cs" fsck "$work/store" "$work/img.cfs"
+printf 'X' | dd of="$work/store/$obj" bs=1 seek=5 conv=notrunc status=none
+"$cs" fsck "$work/store" > "$work/fsck.out" 2>&1
+check "composefs-store fsck: the flipped byte is found (exit 1, the object named)" \
+  bash -c "[ $? = 1 ] && grep -q '$obj' '$work/fsck.out'"
+cp "$work/saved" "$work/store/$obj"
+mkdir -p "$work/src2" && cp "$work/f/r65536" "$work/src2/only"
+"$mk" --hash=sha512 --digest-store="$work/store" "$work/src2" "$work/img2.cfs"
+check "composefs-store gc keeps what img.cfs needs, removes img2.cfs's object" \
+  "$cs" gc --grace=0 "$work/store" "$work/img.cfs"
+check "  img.cfs misses nothing" test -z "$("$info" --basedir="$work/store" missing-objects "$work/img.cfs")"
+check "  img2.cfs's object is gone" test -n "$("$info" --basedir="$work/store" missing-objects "$work/img2.cfs")"
 
 # ---- refused mixtures ----------------------------------------------------
 d256=$(printf '%064d' 1) d512=$(printf '%0128d' 2)
