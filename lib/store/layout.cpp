@@ -7,7 +7,6 @@
 #include <memory>
 #include <sys/stat.h>
 
-#include "store/lock.hpp"
 #include "util/io.hpp"
 
 namespace cfs::store {
@@ -61,7 +60,7 @@ Result<Entry> stat_entry(int dir_fd, std::string_view name, std::string rel, con
 // Why a top-level entry breaks the store rule, or "" when it does not.
 std::string top_level_problem(std::string_view name, mode_t mode) {
   if (is_subdir_name(name)) return S_ISDIR(mode) ? "" : "is not a directory";
-  if (name == kLockName || is_temporary_name(name)) return S_ISREG(mode) ? "" : "is not a regular file";
+  if (is_temporary_name(name)) return S_ISREG(mode) ? "" : "is not a regular file";
   if (name == kLostFound) return S_ISDIR(mode) ? "" : "is not a directory";
   return "does not belong in an object store";
 }

@@ -4,7 +4,6 @@
 //   xx/          two lowercase hex digits, a real directory (not a symlink), holding
 //                objects named by the other 62 (SHA-256) or 126 (SHA-512)
 //                lowercase hex digits of their fs-verity digest;
-//   .lock        the store lock (regular file, see lock.hpp);
 //   lost+found/  where fsck --repair moves what does not belong;
 //   .tmp*        temporary files of a build (ours: .tmp-*, composefs-c's: .tmpXXXXXX).
 // Anything else at the top level means the directory is not a store, and the

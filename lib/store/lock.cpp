@@ -22,18 +22,13 @@ Result<StoreLock> StoreLock::try_acquire(int store_fd, const std::string& store_
 }
 
 Result<StoreLock> StoreLock::lock(int store_fd, const std::string& store_path, Mode mode, bool wait) {
-  const std::string path = store_path + "/" + kLockName;
-  // O_NOFOLLOW: a symlink planted as .lock must not make us create files elsewhere.
-  UniqueFd fd(::openat(store_fd, kLockName, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!fd.valid() && (errno == EROFS || errno == EACCES))  // flock works on read-only fds too
-    fd.reset(::openat(store_fd, kLockName, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.valid()) {
-    if (errno == ENOENT && mode == Mode::shared) return StoreLock(UniqueFd());  // read-only store, see header
-    return errno_error(errno, path);
-  }
+  // A new open file description: flock locks belong to those, and the caller's
+  // fd may be shared with code that must not hold the lock.
+  UniqueFd fd(::openat(store_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return errno_error(errno, store_path);
   int op = (mode == Mode::shared ? LOCK_SH : LOCK_EX) | (wait ? 0 : LOCK_NB);
   while (::flock(fd.get(), op) < 0) {
-    if (errno != EINTR) return errno_error(errno, path);
+    if (errno != EINTR) return errno_error(errno, "locking " + store_path);
   }
   return StoreLock(std::move(fd));
 }

@@ -1,7 +1,10 @@
-// The store lock, STORE/.lock (flock): builds hold it shared from their first
-// object lookup until their image is written; gc holds it exclusive. So a gc
-// never removes an object a running build has looked up and relies on, and it
-// reads the images it keeps only once no build is between lookup and image.
+// The store lock, flock(2) on the store directory itself: builds hold it shared
+// from their first object lookup until their image is written; gc holds it
+// exclusive. So a gc never removes an object a running build has looked up and
+// relies on, and it reads the images it keeps only once no build is between
+// lookup and image. No lock file: where the kernel has no data-only overlay
+// layers, mount.composefs makes the store an ordinary lower layer whose top level
+// the image hides only for 00..ff, so a STORE/.lock would show in every mount.
 #pragma once
 
 #include <functional>
@@ -12,18 +15,13 @@
 
 namespace cfs::store {
 
-/// The lock file's name inside a store; never an object (objects live in xx/).
-inline constexpr const char* kLockName = ".lock";
-
 class StoreLock {
  public:
   enum class Mode { shared, exclusive };
 
-  /// Opens (creating it if needed) `.lock` in the store open at `store_fd` and
+  /// Opens the store directory open at `store_fd` again (a lock of its own) and
   /// waits for the lock, calling `on_wait` first if it has to wait (to say so).
-  /// `store_path` is for messages. On a read-only store the lock file may not
-  /// exist and cannot be made: nobody can remove objects from such a store, so
-  /// a shared lock is then granted without a file.
+  /// `store_path` is for messages. Works on read-only stores too.
   static Result<StoreLock> acquire(int store_fd, const std::string& store_path, Mode mode,
                                    const std::function<void()>& on_wait = {});
 

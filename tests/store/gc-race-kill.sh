@@ -13,7 +13,7 @@ build=$!
 # image, which does not exist yet: gc must wait for the lock, then find it whole.
 held=0
 for _ in $(seq 1000); do
-  if [ -e "$race/.lock" ] && ! flock -n -x "$race/.lock" true; then held=1; break; fi
+  if [ -d "$race" ] && ! flock -n -x "$race" true; then held=1; break; fi
   kill -0 $build 2> /dev/null || break
   sleep 0.01
 done
