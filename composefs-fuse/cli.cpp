@@ -1,5 +1,6 @@
 #include "cli.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstddef>
@@ -95,6 +96,10 @@ Result<void> finish(Parsing& p) {
     return make_error(EINVAL, "unexpected argument '" + p.positional[2] + "'");
   }
   if (c.image.empty()) return make_error(EINVAL, "empty image path");
+  struct stat st;
+  if (::stat(c.mountpoint.c_str(), &st) != 0)
+    return make_error(errno, "mountpoint " + c.mountpoint + ": " + std::strerror(errno));
+  if (!S_ISDIR(st.st_mode)) return make_error(ENOTDIR, "mountpoint " + c.mountpoint + ": not a directory");
   if (c.basedirs.empty()) return make_error(EINVAL, "no basedir given (-o basedir=DIR)");
   return {};
 }
@@ -130,7 +135,12 @@ Result<Cli> parse_cli(int argc, char** argv) {
   // fuse_parse_cmdline takes -f/-d/-s and the mountpoint, and adds the default
   // subtype; the image is always read-only and the kernel checks permissions
   // from the modes we report, as it would for a kernel mount.
-  if (fuse_opt_add_arg(&cli.args, cli.mountpoint.c_str()) != 0 ||
+  // The image shows as the mount's source (fsname), as for the kernel mount.
+  char* fsname = nullptr;
+  bool added = fuse_opt_add_opt_escaped(&fsname, ("fsname=" + cli.image).c_str()) == 0 &&
+               fuse_opt_add_arg(&cli.args, ("-o" + std::string(fsname) + ",subtype=composefs").c_str()) == 0;
+  std::free(fsname);
+  if (!added || fuse_opt_add_arg(&cli.args, cli.mountpoint.c_str()) != 0 ||
       fuse_opt_add_arg(&cli.args, "-oro,default_permissions") != 0)
     return make_error(ENOMEM, "out of memory");
   // As root the mount is for everyone, as the kernel's would be.

@@ -9,7 +9,6 @@
 // the basedirs opened, the digest measured. After the mount only the daemon
 // step remains, so a bad input never leaves a mount or a daemon behind.
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -54,12 +53,6 @@ struct Session {
   }
 };
 
-void check_mountpoint(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) die("mountpoint " + path + ": " + std::strerror(errno));
-  if (!S_ISDIR(st.st_mode)) die("mountpoint " + path + ": not a directory");
-}
-
 int run_loop(fuse_session* se, const Cli& cli) {
   if (cli.fuse.singlethread) return fuse_session_loop(se);
   std::unique_ptr<fuse_loop_config, void (*)(fuse_loop_config*)> cfg(fuse_loop_cfg_create(), fuse_loop_cfg_destroy);
@@ -74,7 +67,6 @@ int run_loop(fuse_session* se, const Cli& cli) {
 int main(int argc, char** argv) {
   Cli cli = must(cfs::fuse_tool::parse_cli(argc, argv), "");
   if (cli.exit_now) return 0;
-  check_mountpoint(cli.mountpoint);
 
   cfs::UniqueFd image_fd(::open(cli.image.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!image_fd.valid()) die(cli.image + ": " + std::strerror(errno));
