@@ -12,12 +12,13 @@
 namespace cfs::fuse_tool {
 namespace {
 
-enum Key { kSource, kBasedir, kDigest, kVerity, kNoacl, kHelp, kVersion };
+enum Key { kSource, kBasedir, kDigest, kVerity, kNoacl, kNoprefetch, kHelp, kVersion };
 
 const fuse_opt kOpts[] = {
     FUSE_OPT_KEY("source=", kSource), FUSE_OPT_KEY("basedir=", kBasedir),
     FUSE_OPT_KEY("digest=", kDigest), FUSE_OPT_KEY("verity", kVerity),
     FUSE_OPT_KEY("tryverity", kVerity), FUSE_OPT_KEY("noacl", kNoacl),
+    FUSE_OPT_KEY("noprefetch", kNoprefetch),
     FUSE_OPT_KEY("-h", kHelp),        FUSE_OPT_KEY("--help", kHelp),
     FUSE_OPT_KEY("-V", kVersion),     FUSE_OPT_KEY("--version", kVersion),
     FUSE_OPT_END};
@@ -52,6 +53,7 @@ int take_option(void* data, const char* arg, int key, fuse_args*) {
     // tryverity: user space can always measure, so it is verity here.
     case kVerity: p.cli->verity = true; return 0;
     case kNoacl: p.cli->noacl = true; return 0;
+    case kNoprefetch: p.cli->noprefetch = true; return 0;
     case kHelp: p.help = true; return 0;
     case kVersion: p.version = true; return 0;
     default: return 1;  // libfuse's
@@ -72,6 +74,7 @@ void print_help(const char* prog) {
       "    -o digest=HEX          require this fs-verity digest of the image\n"
       "    -o verity              check each object's fs-verity digest on first open\n"
       "    -o noacl               do not serve POSIX ACLs\n"
+      "    -o noprefetch          do not read a directory's files ahead when one is opened\n"
       "\n",
       prog, prog);
   fuse_cmdline_help();
@@ -108,7 +111,7 @@ Result<void> finish(Parsing& p) {
 
 Cli::Cli(Cli&& o) noexcept
     : image(std::move(o.image)), mountpoint(std::move(o.mountpoint)), basedirs(std::move(o.basedirs)),
-      digest(std::move(o.digest)), verity(o.verity), noacl(o.noacl), exit_now(o.exit_now), args(o.args),
+      digest(std::move(o.digest)), verity(o.verity), noacl(o.noacl), noprefetch(o.noprefetch), exit_now(o.exit_now), args(o.args),
       fuse(o.fuse) {
   o.args = FUSE_ARGS_INIT(0, nullptr);
   o.fuse.mountpoint = nullptr;

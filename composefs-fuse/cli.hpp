@@ -25,6 +25,7 @@ struct Cli {
   std::optional<std::string> digest;
   bool verity = false;
   bool noacl = false;
+  bool noprefetch = false;
   bool exit_now = false;     // --help or --version was answered
   fuse_args args = FUSE_ARGS_INIT(0, nullptr);  // what remains for fuse_session_new
   fuse_cmdline_opts fuse{};  // -f, -d, -s, clone_fd, max_idle_threads

@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   cfs::fuse_tool::ServerOptions opts;
   opts.verity = cli.verity;
   opts.use_acl = view.has_acl() && !cli.noacl;
+  opts.prefetch = !cli.noprefetch;
   cfs::fuse_tool::Server server(view, objects, opts);
 
   Session s;

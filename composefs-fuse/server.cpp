@@ -155,6 +155,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     }
     if (int err = s.verify(static_cast<uint32_t>(ino), *n, fd->get())) return void(fuse_reply_err(req, err));
     fi->fh = static_cast<uint64_t>(fd->release()) + 1;
+    s.file_opened_in(n->parent);
   }
   if (fuse_reply_open(req, fi) != 0 && fi->fh != kStoredData) ::close(static_cast<int>(fi->fh - 1));
 }
@@ -265,7 +266,8 @@ const fuse_lowlevel_ops& operations() {
 }
 
 Server::Server(const fuse::View& view, const fuse::Objects& objects, ServerOptions opts)
-    : view_(view), objects_(objects), opts_(opts), verdicts_(new std::atomic<uint8_t>[view.inode_count() + 1]{}) {}
+    : view_(view), objects_(objects), opts_(opts), verdicts_(new std::atomic<uint8_t>[view.inode_count() + 1]{}),
+      prefetcher_(view, objects) {}
 
 int Server::verify(uint32_t ino, const FileNode& node, int fd) {
   if (!opts_.verity) return 0;

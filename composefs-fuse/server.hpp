@@ -8,6 +8,7 @@
 
 #include "fuse/objects.hpp"
 #include "fuse/view.hpp"
+#include "prefetch.hpp"
 
 namespace cfs::fuse_tool {
 
@@ -15,6 +16,7 @@ struct ServerOptions {
   bool verity = false;     // check each object's fs-verity digest on first open
   bool use_acl = false;    // serve POSIX ACLs (the image has them and no `noacl`)
   bool log_stderr = true;  // false once daemonized: log lines go to syslog
+  bool prefetch = true;    // read siblings' objects ahead (prefetch.hpp)
 };
 
 /// The state every request handler sees (the session's userdata). Read-only
@@ -35,11 +37,17 @@ class Server {
   /// One line to stderr (foreground) or syslog (daemon).
   void log(const std::string& line) const;
 
+  /// A regular file of directory `dir` was opened (see Prefetcher).
+  void file_opened_in(uint32_t dir) {
+    if (opts_.prefetch) prefetcher_.file_opened_in(dir);
+  }
+
  private:
   const fuse::View& view_;
   const fuse::Objects& objects_;
   ServerOptions opts_;
   std::unique_ptr<std::atomic<uint8_t>[]> verdicts_;  // 0 unknown, 1 good, 2 bad
+  Prefetcher prefetcher_;
 };
 
 /// The operations table; the session's userdata must be a Server*.

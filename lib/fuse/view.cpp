@@ -107,6 +107,8 @@ class View::Builder {
       if (ino == 0) continue;
       if (!v_.index_.emplace(Key{dir, e.name}, ino).second)
         return rd::corrupt("directory inode " + std::to_string(stored.nid) + ": repeated name");
+      FileNode& child = v_.nodes_[ino];
+      if (child.parent == dir && child.position == 0) child.position = static_cast<uint32_t>(v_.entries_.size() - first);
       v_.entries_.push_back(Entry{e.name, ino});
     }
     v_.nodes_[dir].first = first;

@@ -40,7 +40,8 @@ struct Entry {
 /// One inode as the mount shows it. Inode numbers index View::node().
 struct FileNode {
   erofs::reader::Inode stored;   // the image's inode (attributes, data location)
-  uint32_t parent = 0;           // directories: the inode of ".."
+  uint32_t parent = 0;           // the directory of the first name (of ".." for directories)
+  uint32_t position = 0;         // index of the first name among the parent's entries
   uint32_t first = 0;            // directories: entries [first, first + count)
   uint32_t count = 0;
   std::string_view redirect;     // regular files: object path ("xx/yyyy..."), empty if none
