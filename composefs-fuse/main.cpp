@@ -9,6 +9,7 @@
 // the basedirs opened, the digest measured. After the mount only the daemon
 // step remains, so a bad input never leaves a mount or a daemon behind.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -53,6 +54,20 @@ struct Session {
   }
 };
 
+// Object fds are cached for the mount's life: raise the soft limit to the hard
+// one, and leave room for libfuse, the prefetch threads' and uncached opens.
+size_t raise_fd_limit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+    ::getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  constexpr rlim_t kReserve = 256;
+  return rl.rlim_cur > kReserve ? static_cast<size_t>(rl.rlim_cur - kReserve) : 0;
+}
+
 int run_loop(fuse_session* se, const Cli& cli) {
   if (cli.fuse.singlethread) return fuse_session_loop(se);
   std::unique_ptr<fuse_loop_config, void (*)(fuse_loop_config*)> cfg(fuse_loop_cfg_create(), fuse_loop_cfg_destroy);
@@ -79,6 +94,7 @@ int main(int argc, char** argv) {
   opts.verity = cli.verity;
   opts.use_acl = view.has_acl() && !cli.noacl;
   opts.prefetch = !cli.noprefetch;
+  opts.max_cached_fds = raise_fd_limit();
   cfs::fuse_tool::Server server(view, objects, opts);
 
   Session s;

@@ -4,8 +4,8 @@
 
 namespace cfs::fuse_tool {
 
-Prefetcher::Prefetcher(const fuse::View& view, const fuse::Objects& objects)
-    : view_(view), objects_(objects), queued_(new std::atomic<uint8_t>[view.inode_count() + 1]{}) {}
+Prefetcher::Prefetcher(const fuse::View& view, ObjectFdCache& fds)
+    : view_(view), fds_(fds), queued_(new std::atomic<uint8_t>[view.inode_count() + 1]{}) {}
 
 Prefetcher::~Prefetcher() {
   {
@@ -65,9 +65,10 @@ void Prefetcher::prefetch_dir(uint32_t dir) {
     const fuse::FileNode* n = view_.node(e.ino);
     if (n->type() != S_IFREG || n->redirect.empty()) continue;
     if (++files > kMaxFiles || (bytes += n->stored.size) > kMaxBytes) return;
-    auto fd = objects_.open_object(n->redirect);
-    // Only a hint: the kernel starts the reads and we move on; errors show on open.
-    if (fd) ::posix_fadvise(fd->get(), 0, 0, POSIX_FADV_WILLNEED);
+    UniqueFd owned;
+    auto fd = fds_.get(e.ino, *n, owned);
+    // Only a hint: the kernel starts the reads and we move on; errors show on read.
+    if (fd) ::posix_fadvise(*fd, 0, 0, POSIX_FADV_WILLNEED);
   }
 }
 

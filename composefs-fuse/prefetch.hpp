@@ -2,7 +2,8 @@
 // cp -r, rsync) usually reads its siblings next; cold, each of those reads
 // waits for the disk in turn. So the first open of a regular file in a
 // directory hands the directory to background threads, which ask the kernel
-// (POSIX_FADV_WILLNEED) to start reading every sibling's object at once: the
+// (POSIX_FADV_WILLNEED) to start reading every sibling's object at once (the
+// fds opened for it stay in the fd cache for the reads to come): the
 // disk sees many requests together instead of one at a time. Such programs go
 // on to the next directories in listing order, so the next kWindow sibling
 // directories are queued too: a window of reads ahead of the reader. A walk that
@@ -17,14 +18,14 @@
 #include <thread>
 #include <vector>
 
-#include "fuse/objects.hpp"
+#include "fd_cache.hpp"
 #include "fuse/view.hpp"
 
 namespace cfs::fuse_tool {
 
 class Prefetcher {
  public:
-  Prefetcher(const fuse::View& view, const fuse::Objects& objects);
+  Prefetcher(const fuse::View& view, ObjectFdCache& fds);
   ~Prefetcher();
   Prefetcher(const Prefetcher&) = delete;
   Prefetcher& operator=(const Prefetcher&) = delete;
@@ -45,7 +46,7 @@ class Prefetcher {
   static constexpr uint64_t kMaxBytes = uint64_t{64} << 20;
 
   const fuse::View& view_;
-  const fuse::Objects& objects_;
+  ObjectFdCache& fds_;
   std::unique_ptr<std::atomic<uint8_t>[]> queued_;  // per inode: directory already queued
   std::mutex mu_;
   std::condition_variable cv_;

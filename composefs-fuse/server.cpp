@@ -23,9 +23,6 @@ using fuse::FileNode;
 // a bigger value gains nothing). composefs-c's server uses an hour.
 constexpr double kTimeout = 86400.0;
 
-// fh of an open file: the object's fd + 1, or 0 for data kept in the image.
-constexpr uint64_t kStoredData = 0;
-
 Server& server(fuse_req_t req) { return *static_cast<Server*>(fuse_req_userdata(req)); }
 
 struct stat to_stat(uint32_t ino, const FileNode& n) {
@@ -67,6 +64,12 @@ void op_init(void* userdata, fuse_conn_info* conn) {
   // Always readdirplus: a walk stats every name it lists.
   conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
   if (s.options().use_acl) want(FUSE_CAP_POSIX_ACL);
+  // With `verity` each file's first open checks its object, so opens must come.
+  const bool no_open = !s.options().verity && (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT);
+  const bool no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) != 0;
+  if (no_open) conn->want |= FUSE_CAP_NO_OPEN_SUPPORT;
+  if (no_opendir) conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
+  s.set_no_open(no_open, no_opendir);
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -96,6 +99,9 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino) {
 }
 
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  // ENOSYS once: the kernel opens directories itself from then on, keeping
+  // their pages and listings cached (FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR).
+  if (server(req).no_opendir()) return void(fuse_reply_err(req, ENOSYS));
   const FileNode* n = server(req).view().node(ino);
   if (!n) return void(fuse_reply_err(req, ENOENT));
   if (n->type() != S_IFDIR) return void(fuse_reply_err(req, ENOTDIR));
@@ -140,39 +146,37 @@ void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
 
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto& s = server(req);
+  // ENOSYS once: the kernel opens files itself from then on (keeping their
+  // pages cached), and reads find the object through the fd cache.
+  if (s.no_open()) return void(fuse_reply_err(req, ENOSYS));
   const FileNode* n = s.view().node(ino);
   if (!n) return void(fuse_reply_err(req, ENOENT));
   if (n->type() != S_IFREG) return void(fuse_reply_err(req, EINVAL));
   if ((fi->flags & O_ACCMODE) != O_RDONLY) return void(fuse_reply_err(req, EROFS));
   fi->keep_cache = 1;
   fi->noflush = 1;
-  fi->fh = kStoredData;
-  if (!n->redirect.empty()) {
-    auto fd = s.objects().open_object(n->redirect);
-    if (!fd) {
-      s.log(fd.error().msg);
-      return void(fuse_reply_err(req, EIO));
-    }
-    if (int err = s.verify(static_cast<uint32_t>(ino), *n, fd->get())) return void(fuse_reply_err(req, err));
-    fi->fh = static_cast<uint64_t>(fd->release()) + 1;
-    s.file_opened_in(n->parent);
-  }
-  if (fuse_reply_open(req, fi) != 0 && fi->fh != kStoredData) ::close(static_cast<int>(fi->fh - 1));
+  fi->fh = 0;  // unused: reads take the object's fd from the cache
+  if (s.options().verity && !n->redirect.empty())
+    if (int err = s.verify(static_cast<uint32_t>(ino), *n)) return void(fuse_reply_err(req, err));
+  fuse_reply_open(req, fi);
 }
 
-void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
-  if (fi->fh != kStoredData) {
+void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info*) {
+  auto& s = server(req);
+  const FileNode* n = s.view().node(ino);
+  if (!n) return void(fuse_reply_err(req, ENOENT));
+  if (!n->redirect.empty()) {
+    UniqueFd owned;
+    auto fd = s.object_fd(static_cast<uint32_t>(ino), *n, owned);
+    if (!fd) return void(fuse_reply_err(req, EIO));
     fuse_bufvec buf{};  // FUSE_BUFVEC_INIT is a C compound literal
     buf.count = 1;
     buf.buf[0].size = size;
     buf.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
-    buf.buf[0].fd = static_cast<int>(fi->fh - 1);
+    buf.buf[0].fd = *fd;
     buf.buf[0].pos = off;
     return void(fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE));
   }
-  auto& s = server(req);
-  const FileNode* n = s.view().node(ino);
-  if (!n) return void(fuse_reply_err(req, ENOENT));
   auto data = s.view().stored_data(*n);
   if (!data) return void(fuse_reply_err(req, EIO));
   const uint64_t file_size = n->stored.size;
@@ -181,11 +185,6 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
   // A chunk-based file without a redirect is all holes: zeros, as EROFS reads it.
   if (data->size() != file_size) data->assign(len, '\0');
   fuse_reply_buf(req, data->data() + (data->size() == file_size ? start : 0), len);
-}
-
-void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-  if (fi->fh != kStoredData) ::close(static_cast<int>(fi->fh - 1));
-  fuse_reply_err(req, 0);
 }
 
 bool is_acl_name(std::string_view name) { return name.starts_with("system.posix_acl_"); }
@@ -250,7 +249,6 @@ fuse_lowlevel_ops make_operations() {
   ops.readdirplus = op_readdirplus;
   ops.open = op_open;
   ops.read = op_read;
-  ops.release = op_release;
   ops.listxattr = op_listxattr;
   ops.getxattr = op_getxattr;
   ops.statfs = op_statfs;
@@ -267,17 +265,28 @@ const fuse_lowlevel_ops& operations() {
 
 Server::Server(const fuse::View& view, const fuse::Objects& objects, ServerOptions opts)
     : view_(view), objects_(objects), opts_(opts), verdicts_(new std::atomic<uint8_t>[view.inode_count() + 1]{}),
-      prefetcher_(view, objects) {}
+      fds_(view, objects, opts.max_cached_fds), prefetcher_(view, fds_) {}
 
-int Server::verify(uint32_t ino, const FileNode& node, int fd) {
-  if (!opts_.verity) return 0;
+Result<int> Server::object_fd(uint32_t ino, const FileNode& n, UniqueFd& owned) {
+  bool opened = false;
+  auto fd = fds_.get(ino, n, owned, &opened);
+  if (!fd) log(fd.error().msg);
+  if (opened && opts_.prefetch) prefetcher_.file_opened_in(n.parent);
+  return fd;
+}
+
+int Server::verify(uint32_t ino, const FileNode& node) {
   enum : uint8_t { kUnknown, kGood, kBad };
   uint8_t verdict = verdicts_[ino].load(std::memory_order_acquire);
   if (verdict == kUnknown) {
+    // Measured through an fd of its own: the digest reads from the file offset.
+    auto fd = objects_.open_object(node.redirect);
     std::string why;
-    if (!node.digest) {
+    if (!fd) {
+      why = fd.error().msg;
+    } else if (!node.digest) {
       why = "no fs-verity digest recorded in the image";
-    } else if (auto got = fuse::file_digest(fd); !got) {
+    } else if (auto got = fuse::file_digest(fd->get()); !got) {
       why = got.error().msg;
     } else if (*got != *node.digest) {
       why = "fs-verity digest " + to_hex(*got) + ", the image expects " + to_hex(*node.digest);

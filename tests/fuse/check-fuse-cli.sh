@@ -24,7 +24,11 @@ user_dir "$w/mnt"
 
 daemons() { pgrep -f -- "$w" | grep -vx $$ | wc -l; }
 mounted_ok() { is_mounted "$w/mnt" && as_nobody cmp -s "$w/mnt/dir/big" "$w/src/dir/big"; }
-unmount() { as_nobody fusermount3 -u "$w/mnt" 2> /dev/null || umount "$w/mnt" 2> /dev/null; }
+# The server exits on its own after the unmount, a little later: wait for it.
+unmount() {
+  as_nobody fusermount3 -u "$w/mnt" 2> /dev/null || umount "$w/mnt" 2> /dev/null
+  for _ in $(seq 50); do [ "$(daemons)" -eq 0 ] && return; sleep 0.1; done
+}
 
 check "--help" bash -c '"$1" --help | grep -q "source=IMAGE"' _ "$fuse"
 check "--version" bash -c '"$1" --version | grep -q "^composefs-fuse "' _ "$fuse"
