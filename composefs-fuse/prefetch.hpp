@@ -39,7 +39,7 @@ class Prefetcher {
   void queue(uint32_t dir);
   void prefetch_dir(uint32_t dir);
 
-  static constexpr unsigned kThreads = 8;  // each blocks on one open at a time: the I/O depth
+  static constexpr unsigned kThreads = 16;  // each blocks on one open at a time: the I/O depth
   static constexpr unsigned kWindow = 32;  // sibling directories queued after the opened one
   // Bounds on what one directory may make us read ahead.
   static constexpr unsigned kMaxFiles = 4096;
