@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/deps.sh
-cfs_install_deps
+cfs_install_deps --tests
 
 status=0
 run_suite() {  # run_suite BUILDDIR MESON_SETUP_ARGS...

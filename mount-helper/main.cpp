@@ -13,6 +13,7 @@
 #include <string>
 
 #include "mount/mount.hpp"
+#include "fuse_fallback.hpp"
 #include "options.hpp"
 #include "util/io.hpp"
 #include "util/unique_fd.hpp"
@@ -38,7 +39,9 @@ void usage(FILE* out) {
       "  ro                     Read only\n"
       "  rw                     Read/write\n"
       "  upperdir               Overlayfs upperdir\n"
-      "  workdir                Overlayfs workdir\n",
+      "  workdir                Overlayfs workdir\n"
+      "  fuse                   Mount with composefs-fuse, not the kernel\n"
+      "  nofuse                 Never fall back to composefs-fuse\n",
       g_prog, g_prog);
 }
 
@@ -98,15 +101,37 @@ void enter_namespace(const std::string& ns) {
     die("Failed to enter mount namespace " + path + ": " + std::strerror(errno));
 }
 
-// The library's options; `idmap` gets the idmap= path, if any.
-cfs::mount::Options mount_options(const Cli& cli, std::optional<std::string>* idmap) {
+cfs::mount_helper::HelperOptions helper_options(const Cli& cli) {
   auto parsed = cfs::mount_helper::parse_options(cli.options, cli.sloppy);
   if (!parsed) die(parsed.error().msg);
   if (parsed->basedirs.empty()) die("No object dirs specified", true);
-  auto opts = cfs::mount_helper::to_mount_options(*parsed);
+  return std::move(parsed).value();
+}
+
+// The library's options.
+cfs::mount::Options mount_options(const cfs::mount_helper::HelperOptions& h) {
+  auto opts = cfs::mount_helper::to_mount_options(h);
   if (!opts) die(opts.error().msg);
-  *idmap = parsed->idmap;
   return std::move(opts).value();
+}
+
+// -o fuse: composefs-fuse only.
+int mount_fuse_only(const Cli& cli, const cfs::mount_helper::HelperOptions& h) {
+  if (auto r = cfs::mount_helper::check_fuse_options(h); !r) die(r.error().msg);
+  if (cli.fake) return 0;
+  auto r = cfs::mount_helper::mount_with_fuse(h, cli.image, cli.target);
+  if (!r) die("Failed to mount composefs " + cli.image + " with " + r.error().msg);
+  return 0;
+}
+
+// The kernel mount failed with `kernel`: try composefs-fuse when that may help.
+[[noreturn]] void after_kernel_failure(const Cli& cli, const cfs::mount_helper::HelperOptions& h,
+                                       const cfs::Error& kernel) {
+  const std::string what = "Failed to mount composefs " + cli.image + ": ";
+  if (!cfs::mount_helper::should_fall_back(h, kernel)) die(what + kernel.msg);
+  auto r = cfs::mount_helper::mount_with_fuse(h, cli.image, cli.target);
+  if (r) std::exit(0);
+  die(what + "tried the kernel (EROFS + overlayfs): " + kernel.msg + "; then " + r.error().msg);
 }
 
 cfs::UniqueFd open_or_die(const std::string& path, const char* what) {
@@ -124,18 +149,19 @@ int main(int argc, char** argv) {
   }
   Cli cli = parse_cli(argc, argv);
   if (!cli.mount_ns.empty()) enter_namespace(cli.mount_ns);
-  std::optional<std::string> idmap;
-  cfs::mount::Options opts = mount_options(cli, &idmap);
+  const auto helper = helper_options(cli);
+  if (helper.fuse == cfs::mount_helper::FuseMode::force) return mount_fuse_only(cli, helper);
+  cfs::mount::Options opts = mount_options(helper);
 
   cfs::UniqueFd userns;
-  if (idmap) {
-    userns = open_or_die(*idmap, "userns ");
+  if (helper.idmap) {
+    userns = open_or_die(*helper.idmap, "userns ");
     opts.idmap_fd = userns.get();
   }
   cfs::UniqueFd image = open_or_die(cli.image, "");
   if (cli.fake) return 0;  // -f: everything checked, nothing mounted
 
   auto r = cfs::mount::mount({cli.image, image.get()}, cli.target, opts);
-  if (!r) die("Failed to mount composefs " + cli.image + ": " + r.error().msg);
+  if (!r) after_kernel_failure(cli, helper, r.error());
   return 0;
 }

@@ -72,6 +72,8 @@ Result<void> apply(HelperOptions& h, std::string_view key, const std::optional<s
     *flag = true;  // as C, a value given to a flag is ignored
   } else if (key == "rw") {
     h.ro = false;
+  } else if (key == "fuse" || key == "nofuse") {  // ours: C has no FUSE fallback
+    h.fuse = key == "fuse" ? FuseMode::force : FuseMode::never;
   } else if (!sloppy) {
     return make_error(EINVAL, "Unsupported option " + std::string(key));
   }

@@ -10,6 +10,9 @@
 
 namespace cfs::mount_helper {
 
+/// -o fuse / -o nofuse: whether the composefs-fuse fallback may, must or must not be used.
+enum class FuseMode { fallback, force, never };
+
 struct HelperOptions {
   std::vector<std::string> basedirs;  // basedir=A:B, last basedir= wins (as C)
   std::optional<std::string> digest;
@@ -19,6 +22,7 @@ struct HelperOptions {
   bool verity = false;
   bool tryverity = false;
   bool ro = false;
+  FuseMode fuse = FuseMode::fallback;
 };
 
 /// Parses a comma-separated option string with libmount (values may be

@@ -3,11 +3,17 @@
 # Sourced by build.sh and run-tests.sh; safe to run again.
 set -euo pipefail
 
-CFS_PACKAGES=(g++ meson ninja-build pkg-config libssl-dev zlib1g-dev libmount-dev catch2 erofs-utils xz-utils gzip util-linux python3 fsverity attr)
+CFS_PACKAGES=(g++ meson ninja-build pkg-config libssl-dev zlib1g-dev libmount-dev libfuse3-dev fuse3 catch2 erofs-utils xz-utils gzip util-linux python3 fsverity attr)
+# What only the tests need: man(1) for the man pages, and the Debian and RPM
+# build tools so the packaging tests build packages instead of skipping.
+CFS_TEST_PACKAGES=(man-db dpkg-dev debhelper rpm lintian)
 
+# cfs_install_deps [--tests]: the build's packages, and with --tests the tests' too.
 cfs_install_deps() {
+  local wanted=("${CFS_PACKAGES[@]}")
+  [ "${1:-}" = --tests ] && wanted+=("${CFS_TEST_PACKAGES[@]}")
   local missing=()
-  for pkg in "${CFS_PACKAGES[@]}"; do
+  for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -96,7 +96,7 @@ case $version in
 esac
 
 has() { grep -qxF -- "$1" <<<"$files"; }
-for tool in mkcomposefs composefs-info composefs-dump composefs-store; do
+for tool in mkcomposefs composefs-info composefs-dump composefs-store composefs-fuse; do
   has "/usr/bin/$tool" && ok "/usr/bin/$tool" || fail "/usr/bin/$tool is not in the package"
 done
 if [ -d "$src/mount-helper" ]; then
@@ -108,12 +108,13 @@ if [ -d "$src/mount-helper" ]; then
 else
   echo "# mount-helper/ is not in the tree yet: mount.composefs not checked"
 fi
-for page in man1/mkcomposefs.1 man1/composefs-info.1 man1/composefs-dump.1 man1/composefs-store.1 man5/composefs-dump.5 man8/mount.composefs.8; do
+for page in man1/mkcomposefs.1 man1/composefs-info.1 man1/composefs-dump.1 man1/composefs-store.1 \
+            man1/composefs-fuse.1 man5/composefs-dump.5 man8/mount.composefs.8; do
   grep -qE "^/usr/share/man/${page//./\\.}(\\.gz)?$" <<<"$files" && ok "man page $page" ||
     fail "man page $page is not in the package"
 done
 # Nothing but the tools, man pages, docs (and RPM's build-id links).
-stray=$(grep -vE '^/$|^/usr/?$|^/usr/(s?bin|share|share/man|share/doc|lib)/?$|^/(usr/)?sbin/mount\.composefs$|^/usr/bin/(mkcomposefs|composefs-info|composefs-dump|composefs-store)$|^/usr/share/man/man[158]/?|^/usr/share/doc/composefs/?|^/usr/lib/\.build-id(/|$)' <<<"$files" || true)
+stray=$(grep -vE '^/$|^/usr/?$|^/usr/(s?bin|share|share/man|share/doc|lib)/?$|^/(usr/)?sbin/mount\.composefs$|^/usr/bin/(mkcomposefs|composefs-info|composefs-dump|composefs-store|composefs-fuse)$|^/usr/share/man/man[158]/?|^/usr/share/doc/composefs/?|^/usr/lib/\.build-id(/|$)' <<<"$files" || true)
 [ -z "$stray" ] && ok "no unexpected files" || fail "unexpected files: $(tr '\n' ' ' <<<"$stray")"
 
 # The C API library and its development files, in their own packages.
@@ -122,7 +123,7 @@ stray=$(grep -vE '^/$|^/usr/?$|^/usr/(s?bin|share|share/man|share/doc|lib)/?$|^/
 grep -qE '/libcomposefs\.so\.1$' <<<"$lib_files" && ok "libcomposefs.so.1 in the library package" ||
   fail "libcomposefs.so.1 is not in the library package"
 for f in include/libcomposefs/lcfs-writer.h include/libcomposefs/lcfs-mount.h include/libcomposefs/lcfs-erofs.h \
-         LIBDIR/libcomposefs.so LIBDIR/pkgconfig/composefs.pc; do
+         LIBDIR/libcomposefs.so LIBDIR/libcomposefs.a LIBDIR/pkgconfig/composefs.pc; do
   re="^/usr/${f//./\\.}\$"
   re=${re/LIBDIR/lib[^ ]*}
   grep -qE "$re" <<<"$dev_files" && ok "/usr/$f in the development package" ||

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +30,16 @@ class Budget {
 /// Reads the inline then the shared xattrs of `ino` into `node`, undoing what the
 /// writer added for overlayfs (payload, digest, whiteouts, escaped names).
 Result<void> decode_xattrs(const Image& img, const Inode& ino, tree::Node& node, Budget& budget);
+
+/// One xattr as stored: full name ("trusted.overlay.overlay.x" stays escaped),
+/// value pointing into the image.
+struct StoredXattr {
+  std::string name;
+  std::span<const uint8_t> value;
+};
+
+/// The xattrs of `ino` exactly as stored (inline, then shared), nothing undone.
+Result<std::vector<StoredXattr>> stored_xattrs(const Image& img, const Inode& ino);
 
 /// One directory entry; `name` points into the image.
 struct RawDirent {

@@ -57,6 +57,7 @@ Result<Image> Image::open(std::span<const uint8_t> bytes) {
   if (hdr.version != fmt::LCFS_EROFS_VERSION)
     return make_error(ENOTSUP, "unsupported composefs header version " + std::to_string(hdr.version.get()));
   img.composefs_version_ = hdr.composefs_version;
+  img.flags_ = hdr.flags;
 
   auto sb = CFS_TRY(img.read<fmt::erofs_super_block>(fmt::EROFS_SUPER_OFFSET));
   if (sb.magic != fmt::EROFS_SUPER_MAGIC_V1) return corrupt("bad EROFS superblock magic");

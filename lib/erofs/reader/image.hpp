@@ -43,6 +43,7 @@ class Image {
   }
 
   uint32_t composefs_version() const { return composefs_version_; }
+  uint32_t flags() const { return flags_; }  // LCFS_EROFS_FLAGS_*
   uint64_t root_nid() const { return root_nid_; }
   uint64_t meta_start() const { return meta_start_; }
   uint64_t xattr_start() const { return xattr_start_; }
@@ -53,6 +54,7 @@ class Image {
   explicit Image(std::span<const uint8_t> bytes) : bytes_(bytes) {}
   std::span<const uint8_t> bytes_;
   uint32_t composefs_version_ = 0;
+  uint32_t flags_ = 0;
   uint64_t root_nid_ = 0;
   uint64_t meta_start_ = 0;
   uint64_t xattr_start_ = 0;
@@ -94,5 +96,13 @@ Result<std::span<const uint8_t>> blocks(const Image& img, uint64_t blkaddr, uint
 
 /// Checks that a chunk-based file's chunk index table lies inside the image.
 Result<void> check_chunk_table(const Image& img, const Inode& ino);
+
+/// The target of symlink `ino` as C reads it (up to the first NUL; never empty).
+Result<std::string> symlink_target(const Image& img, const Inode& ino);
+
+/// The data stored in the image for regular file `ino` (flat layouts; C caps it
+/// at LCFS_INLINE_CONTENT_MAX bytes). Empty for a chunk-based file, whose data
+/// lives in an object (the chunk table is checked).
+Result<std::string> inline_content(const Image& img, const Inode& ino);
 
 }  // namespace cfs::erofs::reader

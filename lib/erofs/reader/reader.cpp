@@ -20,11 +20,6 @@ namespace {
 
 constexpr uint64_t kDirentCost = 32;  // budget charged per entry visited (bounds work)
 
-std::string c_string(std::span<const uint8_t> b) {
-  auto nul = std::find(b.begin(), b.end(), uint8_t{0});
-  return std::string(b.begin(), nul);
-}
-
 // Iterative depth-first walk: an explicit stack of open directories instead of
 // recursion, so a deep (or hostile) image cannot exhaust the C++ stack.
 class Loader {
@@ -153,34 +148,13 @@ Result<void> Loader::open_dir(const Inode& ino, Node& dir, uint64_t parent_nid) 
 }
 
 Result<void> Loader::load_data(const Inode& ino, Node& node) {
-  constexpr uint64_t kBlock = fmt::EROFS_BLKSIZ;
-  const std::string where = "inode " + std::to_string(ino.nid);
   if (ino.type() == S_IFLNK) {
-    if (ino.size >= fmt::PATH_MAX_LEN || !ino.flat()) return corrupt(where + ": bad symlink");
-    auto raw = ino.tailpacked() ? CFS_TRY(reader::inline_tail(img_, ino, ino.size))
-                                : CFS_TRY(img_.bytes(uint64_t{ino.i_u} * kBlock, ino.size));
-    // matches C: the target is a C string; its length becomes the size.
-    node.payload = c_string(raw);
-    if (node.payload->empty()) return corrupt(where + ": empty symlink target");
+    node.payload = CFS_TRY(reader::symlink_target(img_, ino));
     node.size = node.payload->size();
     return budget_.take(node.size);
   }
-  if (ino.type() != S_IFREG || ino.size == 0) return {};
-  if (!ino.flat()) return reader::check_chunk_table(img_, ino);
-  // Inline content: C caps it at 5000 bytes (and the image size).
-  if (ino.size > std::min<uint64_t>(fmt::LCFS_INLINE_CONTENT_MAX, img_.size()))
-    return corrupt(where + ": inline content too large");
-  if (!ino.tailpacked()) {
-    auto data = CFS_TRY(img_.bytes(uint64_t{ino.i_u} * kBlock, ino.size));
-    node.content.assign(data.begin(), data.end());
-  } else {
-    const uint64_t tail = ino.size % kBlock;
-    if (tail == 0) return corrupt(where + ": inline layout without an inline tail");
-    auto head = CFS_TRY(reader::blocks(img_, ino.i_u, ino.size / kBlock));
-    auto rest = CFS_TRY(reader::inline_tail(img_, ino, tail));
-    node.content.assign(head.begin(), head.end());
-    node.content.append(rest.begin(), rest.end());
-  }
+  if (ino.type() != S_IFREG) return {};
+  node.content = CFS_TRY(reader::inline_content(img_, ino));
   return budget_.take(node.content.size());
 }
 

@@ -124,30 +124,50 @@ Result<void> apply(const Image& img, tree::Node& node, XattrList& list, RawXattr
 
 }  // namespace
 
-Result<void> decode_xattrs(const Image& img, const Inode& ino, tree::Node& node, Budget& budget) {
+namespace {
+
+// Calls fn(RawXattr&&) for each entry of `ino`: inline ones first, then shared
+// ones (C's order, which the dump shows, and the kernel's listxattr order).
+template <class Fn>
+Result<void> each_xattr(const Image& img, const Inode& ino, Fn&& fn) {
   if (ino.xattr_size == 0) return {};
   const std::string where = "inode " + std::to_string(ino.nid);
   auto hdr = CFS_TRY(img.read<fmt::erofs_xattr_ibody_header>(ino.xattr_pos));
   const uint64_t end = ino.xattr_pos + ino.xattr_size;
   uint64_t pos = ino.xattr_pos + sizeof hdr + 4 * uint64_t{hdr.h_shared_count};
   if (pos > end) return corrupt(where + ": shared xattr count overruns the xattr area");
-  XattrList list(node);
-  // Inline entries first, then shared ones: C's order, which the dump shows.
   // C's loop condition: an entry needs more than its 4 header bytes left.
   while (pos + sizeof(fmt::erofs_xattr_entry) < end) {
     auto x = CFS_TRY(read_entry(img, pos, end, where));
-    CFS_CHECK(budget.take(x.name.size() + x.value.size() + sizeof(tree::Xattr)));
     pos += x.entry_size;
-    CFS_CHECK(apply(img, node, list, std::move(x)));
+    CFS_CHECK(fn(std::move(x)));
   }
   for (unsigned i = 0; i < hdr.h_shared_count; ++i) {
     uint32_t id = CFS_TRY(img.read<fmt::le32>(ino.xattr_pos + sizeof hdr + 4 * uint64_t{i}));
     uint64_t at = img.xattr_start() + 4 * uint64_t{id};
     auto x = CFS_TRY(read_entry(img, at, img.size(), where + " shared xattr " + std::to_string(id)));
-    CFS_CHECK(budget.take(x.name.size() + x.value.size() + sizeof(tree::Xattr)));
-    CFS_CHECK(apply(img, node, list, std::move(x)));
+    CFS_CHECK(fn(std::move(x)));
   }
   return {};
+}
+
+}  // namespace
+
+Result<void> decode_xattrs(const Image& img, const Inode& ino, tree::Node& node, Budget& budget) {
+  XattrList list(node);
+  return each_xattr(img, ino, [&](RawXattr&& x) -> Result<void> {
+    CFS_CHECK(budget.take(x.name.size() + x.value.size() + sizeof(tree::Xattr)));
+    return apply(img, node, list, std::move(x));
+  });
+}
+
+Result<std::vector<StoredXattr>> stored_xattrs(const Image& img, const Inode& ino) {
+  std::vector<StoredXattr> out;
+  CFS_CHECK(each_xattr(img, ino, [&](RawXattr&& x) -> Result<void> {
+    out.push_back(StoredXattr{std::move(x.name), x.value});
+    return {};
+  }));
+  return out;
 }
 
 }  // namespace cfs::erofs::reader
