@@ -286,7 +286,7 @@ int Server::verify(uint32_t ino, const FileNode& node) {
       why = fd.error().msg;
     } else if (!node.digest) {
       why = "no fs-verity digest recorded in the image";
-    } else if (auto got = fuse::file_digest(fd->get()); !got) {
+    } else if (auto got = fsverity::file_digest(fd->get(), node.digest->alg()); !got) {
       why = got.error().msg;
     } else if (*got != *node.digest) {
       why = "fs-verity digest " + to_hex(*got) + ", the image expects " + to_hex(*node.digest);

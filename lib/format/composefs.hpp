@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string_view>
 
 #include "format/digest.hpp"
@@ -62,5 +64,16 @@ struct ovl_metacopy {
 };
 static_assert(sizeof(ovl_metacopy) == 68);
 inline constexpr size_t OVL_METACOPY_HEADER_SIZE = 4;
+
+/// The digest a trusted.overlay.metacopy value carries, if any: the 36-byte form
+/// is SHA-256 (C reads it whatever its algorithm byte says, and so do we); beyond
+/// C, the 68-byte form with algorithm 2 is SHA-512. An empty value only marks the
+/// file as metacopy.
+inline std::optional<Digest> metacopy_digest(std::span<const uint8_t> value) {
+  if (value.size() < OVL_METACOPY_HEADER_SIZE) return std::nullopt;
+  auto alg = hash_of_size(value.size() - OVL_METACOPY_HEADER_SIZE);
+  if (!alg || (*alg == HashAlg::sha512 && value[3] != static_cast<uint8_t>(HashAlg::sha512))) return std::nullopt;
+  return Digest::from_bytes(value.subspan(OVL_METACOPY_HEADER_SIZE));
+}
 
 }  // namespace cfs::format

@@ -31,22 +31,15 @@ Result<UniqueFd> Objects::open_object(std::string_view path) const {
   return make_error(ENOENT, "object " + p + " is in no basedir");
 }
 
-Result<fsverity::Digest> file_digest(int fd) {
-  auto measured = fsverity::measure_fd(fd);
-  if (measured) return measured;
-  // No fs-verity on this file or filesystem: the same Merkle tree, in user space.
-  return fsverity::digest_of_fd(fd);
-}
-
 Result<fsverity::Digest> parse_digest(std::string_view hex) {
-  fsverity::Digest d;
-  if (!from_hex(hex, d)) return make_error(EINVAL, "invalid digest '" + std::string(hex) + "': need 64 hex digits");
-  return d;
+  auto d = format::parse_hex_digest(hex);
+  if (!d) return make_error(EINVAL, "invalid digest '" + std::string(hex) + "': need 64 (SHA-256) or 128 (SHA-512) hex digits");
+  return *d;
 }
 
 Result<void> check_image_digest(int fd, std::string_view expected) {
   fsverity::Digest want = CFS_TRY(parse_digest(expected));
-  fsverity::Digest got = CFS_TRY(file_digest(fd));
+  fsverity::Digest got = CFS_TRY(fsverity::file_digest(fd, want.alg()));
   if (::lseek(fd, 0, SEEK_SET) < 0) return make_error(errno, std::string("lseek: ") + std::strerror(errno));
   if (got != want) return make_error(EILSEQ, "image has the wrong fs-verity digest " + to_hex(got) + ", expected " + std::string(expected));
   return {};

@@ -27,15 +27,11 @@ class Objects {
   std::vector<std::string> names_;
 };
 
-/// The fs-verity digest of the file open at `fd`: the kernel's measurement when
-/// the file has fs-verity, else computed in user space (reads the whole file
-/// from its current offset).
-Result<fsverity::Digest> file_digest(int fd);
-
-/// Parses 64 hex digits.
+/// Parses 64 (SHA-256) or 128 (SHA-512) hex digits.
 Result<fsverity::Digest> parse_digest(std::string_view hex);
 
-/// Fails unless the file open at `fd` has fs-verity digest `expected` (64 hex digits).
+/// Fails unless the file open at `fd` has fs-verity digest `expected` (64 hex
+/// digits, or 128 for SHA-512).
 Result<void> check_image_digest(int fd, std::string_view expected);
 
 }  // namespace cfs::fuse

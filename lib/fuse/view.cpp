@@ -87,10 +87,8 @@ class View::Builder {
         node.redirect = redirect_path(x.value);
         if (node.redirect.empty() || node.redirect.size() >= fmt::PATH_MAX_LEN)
           return rd::corrupt("inode " + std::to_string(node.stored.nid) + ": bad redirect");
-      } else if (x.name == fmt::OVERLAY_XATTR_METACOPY && x.value.size() == sizeof(fmt::ovl_metacopy)) {
-        fsverity::Digest d;
-        std::copy_n(x.value.begin() + 4, d.size(), d.begin());
-        node.digest = d;
+      } else if (x.name == fmt::OVERLAY_XATTR_METACOPY) {
+        if (auto d = fmt::metacopy_digest(x.value)) node.digest = *d;
       }
     }
     return {};

@@ -2,15 +2,15 @@
 # SHA-512 fs-verity end to end (beyond composefs-c): measure-file against
 # fsverity-utils, store object names, the metacopy and redirect bytes in the raw
 # EROFS image, the composefs mount, dump round trips, refused mixtures.
-#   check-sha512.sh MKCOMPOSEFS COMPOSEFS_INFO MOUNT_COMPOSEFS COMPOSEFS_STORE
+#   check-sha512.sh MKCOMPOSEFS COMPOSEFS_INFO MOUNT_COMPOSEFS COMPOSEFS_STORE COMPOSEFS_FUSE
 # The mounts need root (skipped with a message otherwise); the oracle is
 # fsverity-utils' `fsverity digest` (Debian package fsverity).
 set -uo pipefail
-mk=$1 info=$2 mc=$3 cs=$4
+mk=$1 info=$2 mc=$3 cs=$4 fuse=$5
 command -v fsverity > /dev/null || { echo "SKIP: no fsverity (fsverity-utils) to check against"; exit 77; }
 work=$(mktemp -d /tmp/cfs-sha512.XXXXXX)
 cleanup() {
-  for m in "$work"/mnt "$work"/raw; do mountpoint -q "$m" 2> /dev/null && umount "$m"; done
+  for m in "$work"/mnt "$work"/raw "$work"/fmnt; do mountpoint -q "$m" 2> /dev/null && umount "$m"; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -119,6 +119,20 @@ else
     bash -c "[ $rc != 0 ] && grep -q 'fs-verity' '$work/err' && ! grep -q 'Invalid digest' '$work/err'"
   "$mc" -o basedir="$work/store",digest="${printed:0:100}" "$work/img.cfs" "$work/mnt" 2> "$work/err"
   check "digest= of 100 hex digits is an invalid digest" grep -q 'Invalid digest' "$work/err"
+fi
+
+# ---- composefs-fuse: digest= and verity in user space, SHA-512 ----------------
+if [ ! -e /dev/fuse ] || ! command -v fusermount3 > /dev/null; then
+  echo "SKIP - composefs-fuse: no /dev/fuse or fusermount3"
+else
+  mkdir -p "$work/fmnt"
+  check "composefs-fuse -o digest=<128 hex>,verity mounts the SHA-512 image" \
+    "$fuse" -o basedir="$work/store",digest="$printed",verity "$work/img.cfs" "$work/fmnt"
+  check "  reads back the source tree (each object checked with SHA-512)" diff -r --no-dereference "$src" "$work/fmnt"
+  fusermount3 -u "$work/fmnt"
+  "$fuse" -o basedir="$work/store",digest="$(printf '%0128d' 7)" "$work/img.cfs" "$work/fmnt" 2> "$work/err"
+  check "composefs-fuse: a wrong 128-digit digest is refused" bash -c "[ $? = 1 ] && ! mountpoint -q '$work/fmnt'"
+  mountpoint -q "$work/fmnt" && fusermount3 -u "$work/fmnt"
 fi
 
 echo "sha512: $pass passed, $fail failed"

@@ -91,15 +91,8 @@ Result<void> apply(const Image& img, tree::Node& node, XattrList& list, RawXattr
     return {};
   }
   if (x.name == fmt::OVERLAY_XATTR_METACOPY) {
-    // The 36-byte form carries a SHA-256 digest (C reads it whatever its algorithm
-    // byte says, and so do we); beyond C, the 68-byte form with algorithm 2 a SHA-512
-    // one. An empty metacopy just marks the file.
     if (!is_regular(node)) return {};
-    const size_t digest_len = x.value.size() - std::min(x.value.size(), fmt::OVL_METACOPY_HEADER_SIZE);
-    auto alg = format::hash_of_size(digest_len);
-    bool sha512 = alg == format::HashAlg::sha512 && x.value[3] == static_cast<uint8_t>(*alg);
-    if (alg == format::HashAlg::sha256 || sha512)
-      node.digest = tree::Digest::from_bytes(x.value.subspan(fmt::OVL_METACOPY_HEADER_SIZE));
+    if (auto d = fmt::metacopy_digest(x.value)) node.digest = *d;
     return {};
   }
   if (x.name == fmt::OVERLAY_XATTR_ESCAPED_WHITEOUT && is_regular(node)) {
