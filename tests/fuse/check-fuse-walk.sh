@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A walk of composefs-fuse's mount equals a walk of the kernel mount of the same
 # image, both seen by the same user: nobody (mounted by nobody with
-# mount.composefs, which falls back to composefs-fuse through fusermount3) and root (FUSE mounted by root with composefs-c's command line,
-# trusted.* xattrs visible), for random trees (tests/oracle/gentree.py) and the
+# mount.composefs, which falls back to composefs-fuse through fusermount3) and
+# root (FUSE mounted by root with composefs-c's command line, trusted.* xattrs
+# visible), for random trees (tests/oracle/gentree.py) and the
 # golden trees.
 #   check-fuse-walk.sh COMPOSEFS_FUSE MKCOMPOSEFS MOUNT_COMPOSEFS SRCDIR SEEDS...
 set -uo pipefail
