@@ -1,6 +1,6 @@
 // Directory tree -> tree::Tree, with the choices composefs-c 1.0.8's lcfs_build makes
 // (nlink 1, mtime from stat, xattrs read with llistxattr/lgetxattr), then file
-// contents: fs-verity digests, `xx/<62 hex>` payloads, inline data for files of 1-64
+// contents: fs-verity digests, `xx/<62 hex>` payloads (126 with SHA-512), inline data for files of 1-64
 // bytes, and copies into an object store, hashed in parallel.
 #pragma once
 
