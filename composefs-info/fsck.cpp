@@ -78,14 +78,15 @@ class Checker {
 
  private:
   void check(const tree::Node& node) {
-    auto it = seen_.find(*node.payload);
+    const std::string payload = node.payload->str();
+    auto it = seen_.find(payload);
     if (it == seen_.end()) {
       auto alg = node.digest ? node.digest->alg() : fsverity::HashAlg::sha256;
-      it = seen_.emplace(*node.payload, inspect(basedir_fd_, *node.payload, true, alg)).first;
+      it = seen_.emplace(payload, inspect(basedir_fd_, payload, true, alg)).first;
       ++counts_.objects;
     }
     const ObjectState& s = it->second;
-    const std::string where = image_ + ": " + tree::Tree::path_of(node) + ": object " + *node.payload + ": ";
+    const std::string where = image_ + ": " + tree::Tree::path_of(node) + ": object " + payload + ": ";
     if (!s.error.empty()) return problem(counts_, where + s.error);
     if (s.size != node.size)
       return problem(counts_, where + "size " + std::to_string(s.size) + ", expected " + std::to_string(node.size));

@@ -19,6 +19,26 @@ struct PendingLink {
 
 }  // namespace
 
+void copy_inode_fields(const lcfs_node_s& from, tree::Tree& tree, tree::Node& to) {
+  copy_inode_numbers(from, to);
+  if (from.payload) to.payload = tree.keep(*from.payload);
+  to.content = tree.keep(from.content);
+  to.digest = from.digest ? tree.keep(*from.digest) : nullptr;
+  to.xattrs.clear();
+  for (const auto& x : from.xattrs) to.xattrs.push_back(tree.keep_xattr(x.name, x.value));
+}
+
+void copy_inode_fields(const tree::Node& from, lcfs_node_s& to) {
+  copy_inode_numbers(from, to);
+  to.payload.reset();
+  if (from.payload) to.payload = from.payload->str();
+  to.content = from.content.str();
+  to.digest.reset();
+  if (from.digest) to.digest = *from.digest;
+  to.xattrs.clear();
+  for (const auto& x : from.xattrs) to.xattrs.push_back({x.name.str(), x.value.str()});
+}
+
 Result<tree::Tree> to_tree(lcfs_node_s* root) {
   if (root->link_to) return make_error(EINVAL, "the root is a hardlink");
   tree::Tree tree;
@@ -34,13 +54,13 @@ Result<tree::Tree> to_tree(lcfs_node_s* root) {
     if (node->link_to_invalid) return make_error(EINVAL, "hardlink cycle");
     if (!tree::is_valid_file_type(node->mode)) return make_error(EINVAL, "invalid file type");
     if (!node->is_dir() && !node->children.empty()) return make_error(EINVAL, "children of a non-directory");
-    copy_inode_fields(*node, *out);
+    copy_inode_fields(*node, tree, *out);
     inodes.emplace(node, out);
     out->children.reserve(node->children.size());
     for (lcfs_node_s* child : node->children) {
       if (is_bad_name(*child->name)) return make_error(EINVAL, "invalid name");
       tree::Node* entry = tree.new_node();
-      entry->name = *child->name;
+      entry->name = tree.keep(*child->name);
       entry->parent = out;
       out->children.push_back(entry);
       if (child->link_to) {
@@ -87,7 +107,7 @@ void attach_children(const tree::Node& dir, lcfs_node_s* out,
       copy = made.at(child);
     }
     out->children.push_back(copy);
-    copy->name = child->name;
+    copy->name = child->name.str();
     copy->parent = out;
     if (!child->link_to) attach_children(*child, copy, made);
   }

@@ -24,7 +24,11 @@ struct lcfs_node_s {
   std::optional<std::string> name;        // set while the node is some directory's child
   std::optional<std::string> payload;     // symlink target or object path
   std::string content;                    // inline data; empty means none
-  std::vector<cfs::tree::Xattr> xattrs;   // in insertion order (unset moves the last one)
+  struct Xattr {
+    std::string name;
+    std::string value;
+  };
+  std::vector<Xattr> xattrs;              // in insertion order (unset moves the last one)
   /// C's running estimate of the xattr space, checked against the limits in
   /// set_xattr; matched exactly because it decides which calls fail with ERANGE.
   size_t xattr_size = 0;
@@ -58,10 +62,10 @@ R guarded(R on_error, F&& body) noexcept {
   return on_error;
 }
 
-/// Copies what describes an inode (not its place in a tree) between any two of
-/// lcfs_node_s and tree::Node, which use the same member names for it.
+/// Copies the numbers that describe an inode between any two of lcfs_node_s and
+/// tree::Node, which use the same member names for them.
 template <class From, class To>
-void copy_inode_fields(const From& from, To& to) {
+void copy_inode_numbers(const From& from, To& to) {
   to.mode = from.mode;
   to.nlink = from.nlink;
   to.uid = from.uid;
@@ -70,6 +74,13 @@ void copy_inode_fields(const From& from, To& to) {
   to.size = from.size;
   to.mtime_sec = from.mtime_sec;
   to.mtime_nsec = from.mtime_nsec;
+}
+
+/// Copies what describes an inode (not its place in a tree), strings included.
+void copy_inode_fields(const lcfs_node_s& from, cfs::tree::Tree& tree, cfs::tree::Node& to);
+void copy_inode_fields(const cfs::tree::Node& from, lcfs_node_s& to);
+inline void copy_inode_fields(const lcfs_node_s& from, lcfs_node_s& to) {
+  copy_inode_numbers(from, to);
   to.payload = from.payload;
   to.content = from.content;
   to.digest = from.digest;

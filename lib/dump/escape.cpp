@@ -36,6 +36,12 @@ Result<std::string> unescape(std::string_view field) {
   return out;
 }
 
+Result<std::string_view> unescape_into(std::string_view field, std::string& scratch) {
+  if (field.find('\\') == std::string_view::npos) return field;
+  scratch = CFS_TRY(unescape(field));
+  return std::string_view(scratch);
+}
+
 void append_escaped(std::string& out, std::string_view value, unsigned flags) {
   static const char digits[] = "0123456789abcdef";
   if ((flags & ESCAPE_LONE_DASH) && value == "-") {

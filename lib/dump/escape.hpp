@@ -13,6 +13,10 @@ namespace cfs::dump {
 /// Any other escape, or a backslash at the end, is an error.
 Result<std::string> unescape(std::string_view field);
 
+/// Like unescape, without a copy when `field` has no backslash: the result is then
+/// `field` itself, else the decoded bytes in `scratch` (valid until its next use).
+Result<std::string_view> unescape_into(std::string_view field, std::string& scratch);
+
 /// How print escaping treats a field (values combine as bit flags).
 enum EscapeFlags : unsigned {
   ESCAPE_STANDARD = 0,   // hex-escape everything that is not a graphic ASCII character

@@ -4,10 +4,10 @@
 #include <charconv>
 #include <limits>
 #include <string>
-#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "dump/child_index.hpp"
 #include "dump/escape.hpp"
 #include "format/composefs.hpp"
 #include "util/hex.hpp"
@@ -21,17 +21,6 @@ namespace fmt = cfs::format;
 enum Field { PATH, SIZE, MODE, NLINK, UID, GID, RDEV, MTIME, PAYLOAD, CONTENT, DIGEST, kFixedFields };
 constexpr const char* kFieldNames[kFixedFields] = {"PATH", "SIZE", "MODE", "NLINK", "UID", "GID",
                                                    "RDEV", "MTIME", "PAYLOAD", "CONTENT", "DIGEST"};
-
-struct ChildKey {
-  const Node* parent;
-  std::string_view name;
-  bool operator==(const ChildKey&) const = default;
-};
-struct ChildKeyHash {
-  size_t operator()(const ChildKey& k) const {
-    return std::hash<std::string_view>{}(k.name) ^ (reinterpret_cast<uintptr_t>(k.parent) * 0x9e3779b97f4a7c15ULL);
-  }
-};
 
 struct PendingLink {
   Node* node;
@@ -85,10 +74,11 @@ std::optional<std::string_view> optional_field(std::string_view f) {
   return f;
 }
 
-Result<std::string> unescape_field(std::string_view raw, Field f, bool allow_nul) {
-  auto r = unescape(raw);
+// Decodes a field into `scratch` (or returns it as is when it has no escapes).
+Result<std::string_view> unescape_field(std::string_view raw, Field f, bool allow_nul, std::string& scratch) {
+  auto r = unescape_into(raw, scratch);
   if (!r) return field_error(f, r.error().msg);
-  if (!allow_nul && r->find('\0') != std::string::npos) return field_error(f, "contains a NUL byte");
+  if (!allow_nul && r->find('\0') != std::string_view::npos) return field_error(f, "contains a NUL byte");
   return r;
 }
 
@@ -97,22 +87,27 @@ Result<std::string> unescape_field(std::string_view raw, Field f, bool allow_nul
 struct DumpParser::State {
   ParseOptions options;
   tree::Tree tree;
-  std::unordered_map<ChildKey, Node*, ChildKeyHash> children;
+  ChildIndex children;
+  std::string xattr_name_scratch, xattr_value_scratch;
+  std::string cached_dir_path;  // the parent part of the last path inserted...
+  Node* cached_dir = nullptr;   // ...and its node: dumps list a directory's entries together
+  std::array<std::string, kFixedFields> scratch;  // unescaped fields of the current line
   std::vector<PendingLink> links;
   uint64_t line_no = 0;
   std::optional<format::HashAlg> digest_alg;  // of the first DIGEST: the others must agree
   uint64_t digest_alg_line = 0;
 
   Result<void> parse_line(std::string_view line);
-  Result<Node*> insert(const std::string& path, uint32_t mode);
+  Result<Node*> insert(std::string_view path, uint32_t mode);
+  Result<Node*> walk_to_dir(std::string_view dir_part, std::string_view path) const;
   Result<void> parse_xattrs(std::string_view rest, Node& node);
-  Result<void> parse_symlink(std::optional<std::string>& payload, uint64_t size, bool has_content, Node& node);
+  Result<void> parse_symlink(std::optional<std::string_view> payload, uint64_t size, bool has_content, Node& node);
   Result<tree::Digest> parse_digest(std::string_view field);
   Node* lookup(std::string_view path) const;
   Result<void> resolve_links();
 };
 
-Result<Node*> DumpParser::State::insert(const std::string& path, uint32_t mode) {
+Result<Node*> DumpParser::State::insert(std::string_view path, uint32_t mode) {
   Node* root = tree.root();
   if (path == "/") {
     if (root) return make_error(EINVAL, "duplicate root entry \"/\"");
@@ -125,31 +120,45 @@ Result<Node*> DumpParser::State::insert(const std::string& path, uint32_t mode) 
   if (!root) return make_error(EINVAL, "the root entry \"/\" must come first");
   // Bounds the depth (at most 2048 levels) to what the reader and the kernel accept.
   if (path.size() >= fmt::PATH_MAX_LEN) return make_error(ENAMETOOLONG, "path longer than 4095 bytes");
-  // Leading slashes are optional and repeated slashes collapse, as in C.
-  std::string_view rest = path;
-  Node* dir = root;
-  while (true) {
-    while (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
-    auto slash = rest.find('/');
-    if (slash == std::string_view::npos) break;
-    auto it = children.find({dir, rest.substr(0, slash)});
-    if (it == children.end()) return make_error(ENOENT, "parent directory of " + path + " is missing");
-    if (!it->second->is_dir() || it->second->is_hardlink())
-      return make_error(ENOTDIR, "parent of " + path + " is not a directory");
-    dir = it->second;
-    rest.remove_prefix(slash);
+  auto last_slash = path.rfind('/');
+  std::string_view dir_part = last_slash == std::string_view::npos ? std::string_view{} : path.substr(0, last_slash);
+  std::string_view rest = path.substr(last_slash == std::string_view::npos ? 0 : last_slash + 1);
+  Node* dir = cached_dir;
+  if (!dir || dir_part != cached_dir_path) {
+    dir = CFS_TRY(walk_to_dir(dir_part, path));
+    cached_dir_path.assign(dir_part);
+    cached_dir = dir;
   }
-  if (rest.empty()) return make_error(EINVAL, "empty file name in path " + path);
-  if (rest == "." || rest == "..") return make_error(EINVAL, "invalid . or .. in path " + path);
-  if (rest.size() > fmt::LCFS_MAX_NAME_LENGTH) return make_error(ENAMETOOLONG, "file name longer than 255 bytes in " + path);
-  if (children.count({dir, rest})) return make_error(EEXIST, "path " + path + " already exists");
+  if (rest.empty()) return make_error(EINVAL, "empty file name in path " + std::string(path));
+  if (rest == "." || rest == "..") return make_error(EINVAL, "invalid . or .. in path " + std::string(path));
+  if (rest.size() > fmt::LCFS_MAX_NAME_LENGTH)
+    return make_error(ENAMETOOLONG, "file name longer than 255 bytes in " + std::string(path));
+  if (children.find(dir, rest)) return make_error(EEXIST, "path " + std::string(path) + " already exists");
   Node* n = tree.new_node();
-  n->name = rest;
+  n->name = tree.keep(rest);
   n->parent = dir;
   n->mode = mode;
   dir->children.push_back(n);
-  children.emplace(ChildKey{dir, n->name}, n);
+  children.insert(n);
   return n;
+}
+
+// The directory `dir_part` names. Leading slashes are optional and repeated
+// slashes collapse, as in C.
+Result<Node*> DumpParser::State::walk_to_dir(std::string_view dir_part, std::string_view path) const {
+  Node* dir = tree.root();
+  while (true) {
+    while (!dir_part.empty() && dir_part.front() == '/') dir_part.remove_prefix(1);
+    if (dir_part.empty()) return dir;
+    auto slash = dir_part.find('/');
+    Node* child = children.find(dir, dir_part.substr(0, slash));
+    if (!child) return make_error(ENOENT, "parent directory of " + std::string(path) + " is missing");
+    if (!child->is_dir() || child->is_hardlink())
+      return make_error(ENOTDIR, "parent of " + std::string(path) + " is not a directory");
+    dir = child;
+    if (slash == std::string_view::npos) return dir;
+    dir_part.remove_prefix(slash);
+  }
 }
 
 Node* DumpParser::State::lookup(std::string_view path) const {
@@ -158,9 +167,8 @@ Node* DumpParser::State::lookup(std::string_view path) const {
     while (!path.empty() && path.front() == '/') path.remove_prefix(1);
     if (path.empty()) return cur;
     auto slash = path.find('/');
-    auto it = children.find({cur, path.substr(0, slash)});
-    if (it == children.end()) return nullptr;
-    cur = it->second;
+    cur = children.find(cur, path.substr(0, slash));
+    if (!cur) return nullptr;
     if (slash == std::string_view::npos) return cur;
     path.remove_prefix(slash);
   }
@@ -176,25 +184,26 @@ Result<void> DumpParser::State::parse_xattrs(std::string_view rest, Node& node) 
     rest = sp == std::string_view::npos ? std::string_view{} : rest.substr(sp + 1);
     auto eq = item.find('=');
     if (eq == std::string_view::npos) return make_error(EINVAL, "xattr '" + std::string(item) + "' has no '='");
-    auto name = unescape(item.substr(0, eq));
+    auto name = unescape_into(item.substr(0, eq), xattr_name_scratch);
     if (!name) return make_error(EINVAL, "xattr name: " + name.error().msg);
-    auto value = unescape(item.substr(eq + 1));
+    auto value = unescape_into(item.substr(eq + 1), xattr_value_scratch);
     if (!value) return make_error(EINVAL, "xattr value: " + value.error().msg);
     if (name->empty() || name->size() > fmt::LCFS_XATTR_NAME_MAX)
       return make_error(ERANGE, "xattr name must be 1 to 255 bytes long");
-    if (name->find('\0') != std::string::npos) return make_error(EINVAL, "xattr name contains a NUL byte");
-    if (value->size() > fmt::LCFS_XATTR_VALUE_MAX) return make_error(ERANGE, "xattr value of " + *name + " longer than 65535 bytes");
-    if (node.find_xattr(*name)) return make_error(EEXIST, "xattr " + *name + " given twice");
+    if (name->find('\0') != std::string_view::npos) return make_error(EINVAL, "xattr name contains a NUL byte");
+    if (value->size() > fmt::LCFS_XATTR_VALUE_MAX)
+      return make_error(ERANGE, "xattr value of " + std::string(*name) + " longer than 65535 bytes");
+    if (node.find_xattr(*name)) return make_error(EEXIST, "xattr " + std::string(*name) + " given twice");
     budget += (node.xattrs.empty() ? fmt::LCFS_XATTR_HEADER_SIZE : 0) + 2 * fmt::LCFS_INODE_XATTRMETA_SIZE - 1 +
               name->size() + value->size();
     if (budget > fmt::LCFS_INODE_EXTERNAL_XATTR_MAX)
       return make_error(ERANGE, "xattrs take more than 32767 bytes");
-    node.xattrs.push_back({std::move(*name), std::move(*value)});
+    node.xattrs.push_back(tree.keep_xattr(*name, *value));
   }
   return {};
 }
 
-Result<void> DumpParser::State::parse_symlink(std::optional<std::string>& payload, uint64_t size,
+Result<void> DumpParser::State::parse_symlink(std::optional<std::string_view> payload, uint64_t size,
                                               bool has_content, Node& node) {
   if (!payload || payload->empty()) return field_error(PAYLOAD, "a symlink needs a non-empty target");
   if (payload->size() >= fmt::PATH_MAX_LEN) return field_error(PAYLOAD, "symlink target of 4096 bytes or more");
@@ -203,18 +212,18 @@ Result<void> DumpParser::State::parse_symlink(std::optional<std::string>& payloa
                                  std::to_string(payload->size()));
   if (options.strict && has_content) return field_error(CONTENT, "a symlink cannot have content");
   node.size = payload->size();
-  node.payload = std::move(payload);
+  node.payload = tree.keep(*payload);
   return {};
 }
 
 // 64 hex digits are a SHA-256 digest, 128 a SHA-512 one (beyond C, which reads
 // 64 and ignores the rest); one dump names objects of one algorithm only.
 Result<tree::Digest> DumpParser::State::parse_digest(std::string_view field) {
-  std::string hex = CFS_TRY(unescape_field(field, DIGEST, false));
+  std::string_view hex = CFS_TRY(unescape_field(field, DIGEST, false, scratch[DIGEST]));
   auto digest = format::parse_hex_digest(hex);
   if (!digest) {
     bool cr = !hex.empty() && hex.back() == '\r';
-    return field_error(DIGEST, "expected 64 (SHA-256) or 128 (SHA-512) hex digits, got '" + hex + "'" +
+    return field_error(DIGEST, "expected 64 (SHA-256) or 128 (SHA-512) hex digits, got '" + std::string(hex) + "'" +
                                    (cr ? " (CRLF line endings?)" : ""));
   }
   if (!digest_alg) {
@@ -248,7 +257,7 @@ Result<void> DumpParser::State::parse_line(std::string_view line) {
   }
   if (present <= DIGEST) f[DIGEST] = "-";
 
-  std::string path = CFS_TRY(unescape_field(f[PATH], PATH, false));
+  std::string_view path = CFS_TRY(unescape_field(f[PATH], PATH, false, scratch[PATH]));
   if (path.empty()) return make_error(EINVAL, "empty path");
   bool hardlink = !f[MODE].empty() && f[MODE][0] == '@';
   uint32_t mode = CFS_TRY(parse_mode(f[MODE].substr(hardlink ? 1 : 0)));
@@ -259,8 +268,8 @@ Result<void> DumpParser::State::parse_line(std::string_view line) {
     // containers/storage writes '-' in the numeric fields there.
     if (node->is_dir()) return make_error(EINVAL, "directories can't be hardlinked");
     auto target = optional_field(f[PAYLOAD]);
-    if (!target || target->empty()) return make_error(EINVAL, "hardlink " + path + " has no target");
-    links.push_back({node, CFS_TRY(unescape_field(*target, PAYLOAD, false)), line_no});
+    if (!target || target->empty()) return make_error(EINVAL, "hardlink " + std::string(path) + " has no target");
+    links.push_back({node, std::string(CFS_TRY(unescape_field(*target, PAYLOAD, false, scratch[PAYLOAD]))), line_no});
     return {};
   }
 
@@ -271,12 +280,12 @@ Result<void> DumpParser::State::parse_line(std::string_view line) {
   auto rdev = static_cast<uint32_t>(CFS_TRY(parse_decimal(f[RDEV], UINT32_MAX, RDEV)));
   CFS_CHECK(parse_mtime(f[MTIME], *node));
 
-  std::optional<std::string> payload, content;
-  if (auto p = optional_field(f[PAYLOAD])) payload = CFS_TRY(unescape_field(*p, PAYLOAD, false));
-  if (auto c = optional_field(f[CONTENT])) content = CFS_TRY(unescape_field(*c, CONTENT, true));
+  std::optional<std::string_view> payload, content;
+  if (auto p = optional_field(f[PAYLOAD])) payload = CFS_TRY(unescape_field(*p, PAYLOAD, false, scratch[PAYLOAD]));
+  if (auto c = optional_field(f[CONTENT])) content = CFS_TRY(unescape_field(*c, CONTENT, true, scratch[CONTENT]));
   if (content && content->size() != size)
     return field_error(CONTENT, "has " + std::to_string(content->size()) + " bytes but SIZE is " + std::to_string(size));
-  if (auto d = optional_field(f[DIGEST])) node->digest = CFS_TRY(parse_digest(*d));
+  if (auto d = optional_field(f[DIGEST])) node->digest = tree.keep(CFS_TRY(parse_digest(*d)));
 
   if (node->type() == S_IFCHR || node->type() == S_IFBLK)
     node->rdev = rdev;
@@ -290,8 +299,8 @@ Result<void> DumpParser::State::parse_line(std::string_view line) {
     if (payload && payload->size() >= fmt::PATH_MAX_LEN) return field_error(PAYLOAD, "longer than 4095 bytes");
     if (content && content->size() > fmt::LCFS_INLINE_CONTENT_MAX)
       return field_error(CONTENT, "inline content of " + std::to_string(content->size()) + " bytes exceeds 5000");
-    node->payload = std::move(payload);
-    if (content) node->content = std::move(*content);
+    if (payload) node->payload = tree.keep(*payload);
+    if (content) node->content = tree.keep(*content);
   }
   return parse_xattrs(rest, *node);
 }
@@ -339,7 +348,7 @@ Result<tree::Tree> DumpParser::finish(bool ended_with_newline) {
     return make_error(EINVAL, "line " + std::to_string(state_->line_no) + ": missing newline at end of input");
   if (!state_->tree.root()) return make_error(EINVAL, "no entries in dump file");
   CFS_CHECK(state_->resolve_links());
-  decltype(state_->children)().swap(state_->children);  // free the index before writing
+  state_->children.clear();  // free the index before writing
   state_->tree.sort_children();
   return std::move(state_->tree);
 }

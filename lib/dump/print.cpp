@@ -51,7 +51,7 @@ template <class Visit>
 void walk(const Node& root, bool with_root, Visit visit) {
   std::vector<std::pair<const Node*, std::string>> stack;
   auto push_children = [&stack](const Node& n, const std::string& path) {
-    for (auto it = n.children.rbegin(); it != n.children.rend(); ++it) stack.emplace_back(*it, path + "/" + (*it)->name);
+    for (auto it = n.children.rbegin(); it != n.children.rend(); ++it) stack.emplace_back(*it, path + "/" + (*it)->name.str());
   };
   if (with_root) visit(root, std::string());
   push_children(root, "");
@@ -73,7 +73,7 @@ void ls_line(const Node& node, const std::string& path, Buffer& b) {
     t += "/\t";
   } else if (type == S_IFLNK) {
     t += "\t-> ";
-    append_escaped(t, node.payload.value_or(""), ESCAPE_STANDARD);
+    append_escaped(t, node.payload.value_or(tree::Str()), ESCAPE_STANDARD);
   } else if (type == S_IFREG && node.payload) {
     t += "\t@ ";
     append_escaped(t, *node.payload, ESCAPE_STANDARD);
@@ -149,9 +149,10 @@ void collect_objects(const Node& root, const std::function<bool(const std::strin
     stack.pop_back();
     for (const Node* child : n.children) stack.push_back(child);
     if (n.is_hardlink() || n.type() != S_IFREG || !n.payload) continue;
-    auto at = objects.lower_bound(*n.payload);
-    if (at != objects.end() && *at == *n.payload) continue;
-    if (!keep || keep(*n.payload)) objects.emplace_hint(at, *n.payload);
+    const std::string payload = n.payload->str();
+    auto at = objects.lower_bound(payload);
+    if (at != objects.end() && *at == payload) continue;
+    if (!keep || keep(payload)) objects.emplace_hint(at, payload);
   }
 }
 

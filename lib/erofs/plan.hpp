@@ -13,6 +13,7 @@
 
 #include "erofs/writer.hpp"
 #include "tree/tree.hpp"
+#include "util/arena.hpp"
 
 namespace cfs::erofs::detail {
 
@@ -55,26 +56,12 @@ struct Inode {
   bool chunk_based() const { return type() == S_IFREG && size > 0 && data.empty(); }
 };
 
-/// Bytes that live as long as the plan, packed into large chunks: the writer
-/// makes two small strings per file (metacopy and redirect values), and one heap
-/// block each made the plan's build dominated by malloc and first-touch faults.
-class StringArena {
- public:
-  /// A copy of the concatenation of `parts`, valid until the arena goes.
-  std::string_view keep(std::initializer_list<std::string_view> parts);
-
- private:
-  static constexpr size_t kChunk = 256 << 10;
-  std::vector<std::unique_ptr<char[]>> blocks_;  // chunks, and long strings on their own
-  char* current_ = nullptr;                      // the chunk being filled
-  size_t used_ = kChunk;                         // bytes of it in use
-};
-
 struct Plan {
-  /// Keeps bytes alive as long as the plan; for xattr names and values the writer makes.
+  /// Keeps bytes alive as long as the plan; for xattr names and values the writer makes
+  /// (two small strings per file: one heap block each dominated the plan's build).
   std::string_view keep(std::initializer_list<std::string_view> parts) { return strings.keep(parts); }
 
-  StringArena strings;
+  util::Arena strings;
   uint32_t version = 0;
   std::vector<Inode> inodes;                 // BFS order; index == i_ino
   std::vector<const XattrEntry*> shared;     // shared-xattr table, in table order

@@ -297,26 +297,6 @@ void compute_chunking(uint64_t size, uint32_t& chunkbits, uint64_t& chunk_count)
   chunk_count = (size >> bits) + ((size & ((uint64_t(1) << bits) - 1)) ? 1 : 0);
 }
 
-std::string_view StringArena::keep(std::initializer_list<std::string_view> parts) {
-  size_t total = 0;
-  for (std::string_view p : parts) total += p.size();
-  if (total == 0) return {};
-  char* out;
-  if (total > kChunk / 4) {  // a long payload: a block of its own; the current chunk stays
-    out = blocks_.emplace_back(std::make_unique_for_overwrite<char[]>(total)).get();
-  } else {
-    if (kChunk - used_ < total) {
-      current_ = blocks_.emplace_back(std::make_unique_for_overwrite<char[]>(kChunk)).get();
-      used_ = 0;
-    }
-    out = current_ + used_;
-    used_ += total;
-  }
-  size_t at = 0;
-  for (std::string_view p : parts) at += p.copy(out + at, p.size());
-  return {out, total};
-}
-
 Result<Plan> build_plan(const tree::Tree& tree, const WriteOptions& options) {
   if (!tree.root() || !tree.root()->is_dir()) return make_error(EINVAL, "the root must be a directory");
   if (options.min_version > fmt::LCFS_VERSION_MAX || options.max_version > fmt::LCFS_VERSION_MAX)

@@ -31,6 +31,7 @@ struct ContentReader::State {
   fsverity::HashAlg alg;
   UniqueFd root_fd;
   std::string root_path;
+  util::SharedArena* strings = nullptr;  // the tree's: keeps what workers put into nodes
   bool read_xattrs = false;
   XattrFilter xattr_filter;
 
@@ -102,17 +103,19 @@ void ContentReader::State::worker() {
 // the fstat afterwards, which saves the read that would return end of file.
 Result<void> ContentReader::State::read_contents(int fd, tree::Node& node, const std::string& shown,
                                                  std::vector<uint8_t>& buf, fsverity::Hasher& hasher) {
+  std::string inline_data;
   for (uint64_t total = 0; total < node.size;) {
     std::span<uint8_t> got(buf.data(), static_cast<size_t>(std::min<uint64_t>(buf.size(), node.size - total)));
     CFS_CHECK(read_exact(fd, got, shown));
     if (total + got.size() <= fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX)
-      node.content.append(reinterpret_cast<const char*>(got.data()), got.size());
+      inline_data.append(reinterpret_cast<const char*>(got.data()), got.size());
     hasher.update(got);
     total += got.size();
     progress.bytes_done.fetch_add(got.size());
   }
-  node.digest = hasher.finish();
-  node.payload = store::object_path(*node.digest);
+  if (!inline_data.empty()) node.content = strings->keep(inline_data);
+  node.digest = strings->keep_value(hasher.finish());
+  node.payload = strings->keep(store::object_path(*node.digest));
   return {};
 }
 
@@ -128,7 +131,7 @@ Result<void> ContentReader::State::finish_file(FileWork& work, int fd, const std
   tree::Node& node = *work.node;
   if (store && node.size > fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX)
     CFS_CHECK(store->add(fd, node.size, *node.digest, shown));
-  if (read_xattrs) CFS_CHECK(read_xattrs_fd(fd, xattr_filter, shown, node));
+  if (read_xattrs) CFS_CHECK(read_xattrs_fd(fd, xattr_filter, shown, *strings, node));
   // A file changed since the scan saw it, or rewritten while we read or copied it,
   // would give a digest that does not match the data (and an object misnamed for
   // good): any write moves mtime or ctime.
@@ -168,15 +171,16 @@ Result<void> ContentReader::State::read_small_pair(FileWork& a, FileWork& b, std
     std::span<uint8_t> out(buf.data() + i * fsverity::kSmallFileMax, node.size);
     CFS_CHECK(read_exact(fds[i].get(), out, shown[i]));
     data[i] = out;
-    if (node.size <= fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX) node.content.assign(out.begin(), out.end());
+    if (node.size <= fmt::LCFS_RECOMMENDED_INLINE_CONTENT_MAX)
+      node.content = strings->keep({reinterpret_cast<const char*>(out.data()), out.size()});
     progress.bytes_done.fetch_add(node.size);
   }
   fsverity::Digest digests[2];
   fsverity::digest_pair_small(data[0], data[1], digests[0], digests[1]);
   for (int i = 0; i < 2; ++i) {
     tree::Node& node = *works[i]->node;
-    node.digest = digests[i];
-    node.payload = store::object_path(digests[i]);
+    node.digest = strings->keep_value(digests[i]);
+    node.payload = strings->keep(store::object_path(digests[i]));
     CFS_CHECK(finish_file(*works[i], fds[i].get(), shown[i]));
   }
   return {};
@@ -200,7 +204,8 @@ void ContentReader::cancel() {
     if (t.joinable()) t.join();
 }
 
-void ContentReader::set_root(int root_fd, std::string root_path, bool read_xattrs, XattrFilter filter) {
+void ContentReader::set_root(tree::Tree& tree, int root_fd, std::string root_path, bool read_xattrs, XattrFilter filter) {
+  state_->strings = &tree.strings();
   state_->root_fd.reset(::fcntl(root_fd, F_DUPFD_CLOEXEC, 0));
   state_->root_path = std::move(root_path);
   state_->read_xattrs = read_xattrs;

@@ -110,14 +110,14 @@ Result<void> Scanner::load_node(int dirfd, const char* name, const std::string& 
     ssize_t n = ::readlinkat(dirfd, name, target, sizeof target);
     if (n < 0) return errno_error(errno, show(rel));
     if (n == 0 || static_cast<size_t>(n) >= fmt::PATH_MAX_LEN) return make_error(EINVAL, show(rel) + ": symlink target empty or too long");
-    node.payload = std::string(target, static_cast<size_t>(n));  // exact size: thousands of symlinks
+    node.payload = tree_.keep(std::string_view(target, static_cast<size_t>(n)));
     node.size = node.payload->size();
   }
   // Each file's xattrs are read exactly once: a non-empty regular file's through the
   // fd the content reader opens, a directory's through the fd scan_dir opens, all
   // others' (empty files included) by path here, before the node is queued.
   bool by_fd = S_ISDIR(st.st_mode) || ContentReader::reads_xattrs_of(node);
-  if (!options_.skip_xattrs && !by_fd) CFS_CHECK(read_xattrs_path(show(rel), filter(), node));
+  if (!options_.skip_xattrs && !by_fd) CFS_CHECK(read_xattrs_path(show(rel), filter(), tree_.strings(), node));
   if (S_ISREG(st.st_mode)) contents_.add({&node, rel, stamp_of(st)});
   return {};
 }
@@ -135,7 +135,7 @@ Result<void> Scanner::scan_dir(int dirfd, tree::Node& dir, const std::string& re
     ::close(fd);
     return errno_error(errno, show(rel));
   }
-  if (!options_.skip_xattrs) CFS_CHECK(read_xattrs_fd(fd, filter(), show(rel), dir));
+  if (!options_.skip_xattrs) CFS_CHECK(read_xattrs_fd(fd, filter(), show(rel), tree_.strings(), dir));
   std::vector<tree::Node*> subdirs;
   while (true) {
     errno = 0;
@@ -151,14 +151,14 @@ Result<void> Scanner::scan_dir(int dirfd, tree::Node& dir, const std::string& re
     if (::fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) return errno_error(errno, show(child_rel));
     if (options_.skip_devices && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) continue;
     tree::Node* child = tree_.new_node();
-    child->name = de->d_name;
+    child->name = tree_.keep(name);
     child->parent = &dir;
     dir.children.push_back(child);
     CFS_CHECK(load_node(fd, de->d_name, child_rel, *child, st));
     if (S_ISDIR(st.st_mode)) subdirs.push_back(child);
   }
   d.reset();
-  for (tree::Node* sub : subdirs) CFS_CHECK(scan_dir(dirfd, *sub, join(rel, sub->name.c_str())));
+  for (tree::Node* sub : subdirs) CFS_CHECK(scan_dir(dirfd, *sub, join(rel, sub->name.str().c_str())));
   return {};
 }
 
@@ -170,8 +170,8 @@ Result<tree::Tree> scan_directory(const std::string& root, const ScanOptions& op
   struct stat st;
   if (::fstat(root_fd.get(), &st) < 0) return errno_error(errno, root);
   if (!S_ISDIR(st.st_mode)) return make_error(ENOTDIR, root + ": not a directory");
-  contents.set_root(root_fd.get(), root, !options.skip_xattrs, {options.user_xattrs});
   tree::Tree tree;
+  contents.set_root(tree, root_fd.get(), root, !options.skip_xattrs, {options.user_xattrs});
   Scanner scanner(options, tree, contents, root);
   tree::Node* top = tree.new_node();
   tree.set_root(top);

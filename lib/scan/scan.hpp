@@ -66,7 +66,7 @@ class ContentReader {
   /// Called by the scan when it has opened the root (before any add()).
   /// With `read_xattrs`, the xattrs of regular files are read here too, from the
   /// fd opened for the contents (no second path lookup).
-  void set_root(int root_fd, std::string root_path, bool read_xattrs, XattrFilter filter);
+  void set_root(tree::Tree& tree, int root_fd, std::string root_path, bool read_xattrs, XattrFilter filter);
   /// True for the regular files whose xattrs the reader reads (when asked to, see
   /// set_root): the non-empty ones, through the fd it opens for their contents.
   /// Empty files are never opened; their xattrs are the scan's to read.

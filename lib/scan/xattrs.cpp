@@ -44,7 +44,8 @@ ssize_t read_sized(std::string& buf, F fill) {
 }
 
 // C: read_xattrs, with C's per-inode accounting (limit 32767 bytes).
-Result<void> read_all(const XattrAccess& access, const XattrFilter& filter, const std::string& shown, tree::Node& node) {
+Result<void> read_all(const XattrAccess& access, const XattrFilter& filter, const std::string& shown,
+                      util::SharedArena& strings, tree::Node& node) {
   std::string names(256, '\0');
   if (read_sized(names, [&](char* b, size_t n) { return access.list(b, n); }) < 0)
     return errno == ENOTSUP ? Result<void>{} : errno_error(errno, shown);
@@ -58,19 +59,22 @@ Result<void> read_all(const XattrAccess& access, const XattrFilter& filter, cons
       return errno_error(errno, shown + ": xattr " + key);
     budget += (node.xattrs.empty() ? fmt::LCFS_XATTR_HEADER_SIZE : 0) + 7 + key.size() + value.size();
     if (budget > fmt::LCFS_INODE_EXTERNAL_XATTR_MAX) return make_error(ERANGE, shown + ": xattrs take more than 32767 bytes");
-    node.set_xattr(std::move(key), std::move(value));
+    auto kept = tree::keep_xattr(strings, key, value);
+    node.set_xattr(kept.name, kept.value);
   }
   return {};
 }
 
 }  // namespace
 
-Result<void> read_xattrs_fd(int fd, const XattrFilter& filter, const std::string& shown, tree::Node& node) {
-  return read_all(ByFd(fd), filter, shown, node);
+Result<void> read_xattrs_fd(int fd, const XattrFilter& filter, const std::string& shown,
+                           util::SharedArena& strings, tree::Node& node) {
+  return read_all(ByFd(fd), filter, shown, strings, node);
 }
 
-Result<void> read_xattrs_path(const std::string& path, const XattrFilter& filter, tree::Node& node) {
-  return read_all(ByPath(path.c_str()), filter, path, node);
+Result<void> read_xattrs_path(const std::string& path, const XattrFilter& filter, util::SharedArena& strings,
+                             tree::Node& node) {
+  return read_all(ByPath(path.c_str()), filter, path, strings, node);
 }
 
 }  // namespace cfs::scan

@@ -15,8 +15,10 @@ struct XattrFilter {
 };
 
 /// Reads the xattrs of the file open at `fd`. `shown` names it in errors.
-Result<void> read_xattrs_fd(int fd, const XattrFilter& filter, const std::string& shown, tree::Node& node);
+Result<void> read_xattrs_fd(int fd, const XattrFilter& filter, const std::string& shown,
+                           util::SharedArena& strings, tree::Node& node);
 /// Reads the xattrs of `path` itself (not what a symlink points to).
-Result<void> read_xattrs_path(const std::string& path, const XattrFilter& filter, tree::Node& node);
+Result<void> read_xattrs_path(const std::string& path, const XattrFilter& filter, util::SharedArena& strings,
+                             tree::Node& node);
 
 }  // namespace cfs::scan

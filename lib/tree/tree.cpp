@@ -10,15 +10,15 @@ const Xattr* Node::find_xattr(std::string_view xattr_name) const {
   return nullptr;
 }
 
-std::optional<Xattr> Node::set_xattr(std::string xattr_name, std::string value) {
+std::optional<Xattr> Node::set_xattr(Str xattr_name, Str value) {
   std::optional<Xattr> replaced;
   auto it = std::find_if(xattrs.begin(), xattrs.end(), [&](const Xattr& x) { return x.name == xattr_name; });
   if (it != xattrs.end()) {
-    replaced = std::move(*it);
-    if (it != xattrs.end() - 1) *it = std::move(xattrs.back());
+    replaced = *it;
+    if (it != xattrs.end() - 1) *it = xattrs.back();
     xattrs.pop_back();
   }
-  xattrs.push_back({std::move(xattr_name), std::move(value)});
+  xattrs.push_back({xattr_name, value});
   return replaced;
 }
 
@@ -32,7 +32,7 @@ bool is_valid_file_type(uint32_t mode) {
   }
 }
 
-// std::string compares bytes as unsigned char, which is strcmp order for NUL-free names.
+// string_view compares bytes as unsigned char, which is strcmp order for NUL-free names.
 static bool name_less(const Node* a, const Node* b) { return a->name < b->name; }
 
 void Tree::sort_children() {
@@ -58,7 +58,7 @@ std::string Tree::path_of(const Node& node) {
   std::vector<const Node*> chain;
   for (const Node* n = &node; n->parent; n = n->parent) chain.push_back(n);
   std::string path;
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) path += "/" + (*it)->name;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) path.append("/").append((*it)->name);
   return path;
 }
 

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,15 +13,17 @@
 #include <vector>
 
 #include "format/digest.hpp"
+#include "util/arena.hpp"
 
 namespace cfs::tree {
 
 using Digest = format::Digest;  // SHA-256 or SHA-512
+using util::Str;                // bytes kept by the Tree's arena (Tree::keep, Tree::intern)
 
 /// One extended attribute: full name ("user.foo") and raw value (may hold NULs).
 struct Xattr {
-  std::string name;
-  std::string value;
+  Str name;
+  Str value;
   bool operator==(const Xattr&) const = default;
 };
 
@@ -29,8 +32,11 @@ struct Xattr {
 /// A hardlink entry has `link_to` set: it is a directory entry only, with no inode
 /// of its own, and every other field of it is meaningless. `link_to` always points
 /// at a node that is not itself a hardlink entry.
+///
+/// Strings and digests live in the owning Tree's arena (a million-entry tree is
+/// ~170 bytes per node plus its bytes, instead of a heap block per string).
 struct Node {
-  std::string name;            // empty for the root
+  Str name;                    // empty for the root
   Node* parent = nullptr;      // nullptr for the root
   Node* link_to = nullptr;     // hardlink entries only
 
@@ -39,15 +45,15 @@ struct Node {
   uint32_t uid = 0;
   uint32_t gid = 0;
   uint32_t rdev = 0;           // devices only; glibc dev_t encoding truncated to 32 bits
-  uint64_t size = 0;           // st_size; for symlinks the target length
-  int64_t mtime_sec = 0;
   uint32_t mtime_nsec = 0;
+  int64_t mtime_sec = 0;
+  uint64_t size = 0;           // st_size; for symlinks the target length
 
-  std::optional<std::string> payload;  // symlink target, or backing-file path for regular files
-  std::string content;                 // inline file data; empty means none
-  std::optional<Digest> digest;        // fs-verity digest of the backing file
+  std::optional<Str> payload;     // symlink target, or backing-file path for regular files
+  Str content;                    // inline file data; empty means none
+  const Digest* digest = nullptr; // fs-verity digest of the backing file (Tree::keep)
   std::vector<Xattr> xattrs;
-  std::vector<Node*> children;         // directories: sorted by name (bytewise) once built
+  std::vector<Node*> children;    // directories: sorted by name (bytewise) once built
 
   uint32_t type() const { return mode & S_IFMT; }
   bool is_dir() const { return type() == S_IFDIR; }
@@ -60,8 +66,13 @@ struct Node {
   /// Sets xattr `name` as C's lcfs_node_set_xattr does: an earlier value of the
   /// same name is removed first (the last xattr moves into its slot, C's order)
   /// and the new pair is appended. Returns the replaced xattr, if there was one.
-  std::optional<Xattr> set_xattr(std::string name, std::string value);
+  std::optional<Xattr> set_xattr(Str name, Str value);
 };
+
+/// An xattr whose name and value are interned in `arena`.
+inline Xattr keep_xattr(util::SharedArena& arena, std::string_view name, std::string_view value) {
+  return {arena.intern(name), arena.intern(value)};
+}
 
 /// An overlayfs whiteout: a character device whose rdev (truncated to 32 bits) is 0.
 inline bool is_whiteout(uint32_t mode, uint32_t rdev) { return (mode & S_IFMT) == S_IFCHR && rdev == 0; }
@@ -82,6 +93,18 @@ class Tree {
 
   /// A new detached node.
   Node* new_node() { return &nodes_.emplace_back(); }
+
+  /// Copies bytes into the tree's arena (thread-safe: scanner threads fill nodes).
+  Str keep(std::string_view s) { return strings_->keep(s); }
+  Str keep(std::initializer_list<std::string_view> parts) { return strings_->keep(parts); }
+  /// Like keep, but equal strings share one copy: for xattr names and values.
+  Str intern(std::string_view s) { return strings_->intern(s); }
+  const Digest* keep(const Digest& d) { return strings_->keep_value(d); }
+  /// Interned copy of an xattr.
+  Xattr keep_xattr(std::string_view name, std::string_view value) { return tree::keep_xattr(*strings_, name, value); }
+  /// The arena behind keep and intern. It stays at its address when the Tree is
+  /// moved, so threads still filling nodes of a returned tree may hold it.
+  util::SharedArena& strings() const { return *strings_; }
   Node* root() const { return root_; }
   void set_root(Node* root) { root_ = root; }
   size_t node_count() const { return nodes_.size(); }
@@ -100,6 +123,7 @@ class Tree {
   std::optional<format::HashAlg> digest_alg() const;
 
  private:
+  std::unique_ptr<util::SharedArena> strings_ = std::make_unique<util::SharedArena>();
   std::deque<Node> nodes_;
   Node* root_ = nullptr;
 };

@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // somewhere), else on two of the root whiteout names every image carries.
   erofs::ReadOptions filtered;
   if (full && !full->root()->children.empty()) {
-    filtered.filter = {full->root()->children.front()->name, full->root()->children.back()->name};
+    filtered.filter = {full->root()->children.front()->name.str(), full->root()->children.back()->name.str()};
   } else {
     filtered.filter = {"00", "usr"};
   }

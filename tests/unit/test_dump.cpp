@@ -42,11 +42,16 @@ std::string err_of(std::string_view text, bool strict = false) {
   return r.ok() ? "<ok>" : r.error().msg;
 }
 
+// An xattr of two string literals, to compare with parsed ones.
+cfs::tree::Xattr xattr(std::string_view name, std::string_view value) {
+  return {cfs::util::Str::literal(name), cfs::util::Str::literal(value)};
+}
+
 std::string prefix(int line) { return "line " + std::to_string(line) + ": "; }
 
 std::vector<std::string> child_names(const Node& dir) {
   std::vector<std::string> names;
-  for (const Node* c : dir.children) names.push_back(c->name);
+  for (const Node* c : dir.children) names.push_back(c->name.str());
   return names;
 }
 
@@ -297,7 +302,7 @@ TEST_CASE("parser field details", "[dump][parse]") {
   CHECK_FALSE(nine->payload);
 
   REQUIRE(child(root, "crlf")->xattrs.size() == 1);
-  CHECK(child(root, "crlf")->xattrs[0] == cfs::tree::Xattr{"user.x", "1\r"});
+  CHECK(child(root, "crlf")->xattrs[0] == xattr("user.x", "1\r"));
 
   const Node* a = child(root, "a");
   REQUIRE(a);
@@ -320,7 +325,7 @@ TEST_CASE("parser field details", "[dump][parse]") {
   CHECK((*r->digest)[7] == 0xef);
   CHECK((*r->digest)[10] == 0xef);
   CHECK((*r->digest)[31] == 0x89);
-  CHECK(r->xattrs == std::vector<cfs::tree::Xattr>{{"user.a", "b=c"}, {"user.e", ""}});
+  CHECK(r->xattrs == std::vector<cfs::tree::Xattr>{xattr("user.a", "b=c"), xattr("user.e", "")});
 
   CHECK(child(root, "dev")->rdev == 2049);
   CHECK(child(root, "fifo")->size == 99999999999ull);
@@ -329,7 +334,7 @@ TEST_CASE("parser field details", "[dump][parse]") {
   CHECK(child(root, "dash")->content == "-");  // "\x2d" is a literal dash, not "absent"
   CHECK(child(root, "l")->payload == "../a/b");
   CHECK(child(root, "l")->size == 6);
-  CHECK(child(root, "sp")->xattrs == std::vector<cfs::tree::Xattr>{{"user.a=b", " "}});
+  CHECK(child(root, "sp")->xattrs == std::vector<cfs::tree::Xattr>{xattr("user.a=b", " ")});
 }
 
 TEST_CASE("parser limits: boundaries that are accepted", "[dump][parse]") {

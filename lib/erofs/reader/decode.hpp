@@ -29,7 +29,7 @@ class Budget {
 
 /// Reads the inline then the shared xattrs of `ino` into `node`, undoing what the
 /// writer added for overlayfs (payload, digest, whiteouts, escaped names).
-Result<void> decode_xattrs(const Image& img, const Inode& ino, tree::Node& node, Budget& budget);
+Result<void> decode_xattrs(const Image& img, const Inode& ino, tree::Tree& tree, tree::Node& node, Budget& budget);
 
 /// One xattr as stored: full name ("trusted.overlay.overlay.x" stays escaped),
 /// value pointing into the image.

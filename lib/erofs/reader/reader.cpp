@@ -87,7 +87,7 @@ Result<Node*> Loader::next_child(OpenDir& d, const std::unordered_set<std::strin
   }
   if (filter && !filter->contains(e.name)) return nullptr;
   Node* child = CFS_TRY(visit(e.nid, d.nid, e.file_type));
-  if (child) child->name = std::string(e.name);
+  if (child) child->name = tree_.keep(e.name);
   return child;
 }
 
@@ -133,7 +133,7 @@ Result<Node*> Loader::visit(uint64_t nid, uint64_t parent_nid, uint8_t file_type
   else
     CFS_CHECK(load_data(ino, *node));
   // C decodes a directory's xattrs after its children; the order is not visible.
-  CFS_CHECK(reader::decode_xattrs(img_, ino, *node, budget_));
+  CFS_CHECK(reader::decode_xattrs(img_, ino, tree_, *node, budget_));
   return node;
 }
 
@@ -149,12 +149,12 @@ Result<void> Loader::open_dir(const Inode& ino, Node& dir, uint64_t parent_nid) 
 
 Result<void> Loader::load_data(const Inode& ino, Node& node) {
   if (ino.type() == S_IFLNK) {
-    node.payload = CFS_TRY(reader::symlink_target(img_, ino));
+    node.payload = tree_.keep(CFS_TRY(reader::symlink_target(img_, ino)));
     node.size = node.payload->size();
     return budget_.take(node.size);
   }
   if (ino.type() != S_IFREG) return {};
-  node.content = CFS_TRY(reader::inline_content(img_, ino));
+  node.content = tree_.keep(CFS_TRY(reader::inline_content(img_, ino)));
   return budget_.take(node.content.size());
 }
 

@@ -47,12 +47,13 @@ Result<RawXattr> read_entry(const Image& img, uint64_t pos, uint64_t end, const 
 // the accounted size may not pass 65535.
 class XattrList {
  public:
-  explicit XattrList(tree::Node& node) : node_(node) {}
+  XattrList(tree::Tree& tree, tree::Node& node) : tree_(tree), node_(node) {}
 
-  Result<void> set(std::string name, std::span<const uint8_t> value) {
+  Result<void> set(std::string_view name, std::span<const uint8_t> value) {
     if (name.empty() || name.size() > fmt::LCFS_XATTR_NAME_MAX) return make_error(ERANGE, "bad xattr name length");
     uint64_t entry = entry_size(name.size(), value.size());
-    if (auto old = node_.set_xattr(std::move(name), std::string(value.begin(), value.end())))
+    auto kept = tree_.keep_xattr(name, {reinterpret_cast<const char*>(value.data()), value.size()});
+    if (auto old = node_.set_xattr(kept.name, kept.value))
       size_ -= std::min(entry_size(old->name.size(), old->value.size()), size_);
     if (node_.xattrs.size() == 1) {  // the only one: the header is counted with it
       size_ = 0;
@@ -69,6 +70,7 @@ class XattrList {
     return 2 * fmt::LCFS_INODE_XATTRMETA_SIZE - 1 + name_len + value_len;
   }
 
+  tree::Tree& tree_;
   tree::Node& node_;
   uint64_t size_ = 0;
 };
@@ -85,14 +87,14 @@ std::string redirect_payload(const Image& img, const RawXattr& x) {
 
 bool is_regular(const tree::Node& n) { return n.type() == S_IFREG; }
 
-Result<void> apply(const Image& img, tree::Node& node, XattrList& list, RawXattr&& x) {
+Result<void> apply(const Image& img, tree::Tree& tree, tree::Node& node, XattrList& list, RawXattr&& x) {
   if (x.name == fmt::OVERLAY_XATTR_REDIRECT) {
-    if (is_regular(node)) node.payload = redirect_payload(img, x);
+    if (is_regular(node)) node.payload = tree.keep(redirect_payload(img, x));
     return {};
   }
   if (x.name == fmt::OVERLAY_XATTR_METACOPY) {
     if (!is_regular(node)) return {};
-    if (auto d = fmt::metacopy_digest(x.value)) node.digest = *d;
+    if (auto d = fmt::metacopy_digest(x.value)) node.digest = tree.keep(*d);
     return {};
   }
   if (x.name == fmt::OVERLAY_XATTR_ESCAPED_WHITEOUT && is_regular(node)) {
@@ -112,7 +114,7 @@ Result<void> apply(const Image& img, tree::Node& node, XattrList& list, RawXattr
     if (!x.name.starts_with(fmt::OVERLAY_XATTR_ESCAPE_PREFIX)) return {};  // writer-added (opaque...)
     x.name.erase(fmt::OVERLAY_XATTR_PREFIX.size(), fmt::OVERLAY_XATTR_ESCAPE_PREFIX.size() - fmt::OVERLAY_XATTR_PREFIX.size());
   }
-  return list.set(std::move(x.name), x.value);
+  return list.set(x.name, x.value);
 }
 
 }  // namespace
@@ -146,11 +148,11 @@ Result<void> each_xattr(const Image& img, const Inode& ino, Fn&& fn) {
 
 }  // namespace
 
-Result<void> decode_xattrs(const Image& img, const Inode& ino, tree::Node& node, Budget& budget) {
-  XattrList list(node);
+Result<void> decode_xattrs(const Image& img, const Inode& ino, tree::Tree& tree, tree::Node& node, Budget& budget) {
+  XattrList list(tree, node);
   return each_xattr(img, ino, [&](RawXattr&& x) -> Result<void> {
     CFS_CHECK(budget.take(x.name.size() + x.value.size() + sizeof(tree::Xattr)));
-    return apply(img, node, list, std::move(x));
+    return apply(img, tree, node, list, std::move(x));
   });
 }
 
