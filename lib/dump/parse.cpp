@@ -133,13 +133,12 @@ Result<Node*> DumpParser::State::insert(std::string_view path, uint32_t mode) {
   if (rest == "." || rest == "..") return make_error(EINVAL, "invalid . or .. in path " + std::string(path));
   if (rest.size() > fmt::LCFS_MAX_NAME_LENGTH)
     return make_error(ENAMETOOLONG, "file name longer than 255 bytes in " + std::string(path));
-  if (children.find(dir, rest)) return make_error(EEXIST, "path " + std::string(path) + " already exists");
   Node* n = tree.new_node();
   n->name = tree.keep(rest);
   n->parent = dir;
   n->mode = mode;
-  dir->children.push_back(n);
-  children.insert(n);
+  // A refused duplicate leaves an unlinked node behind; the parse fails anyway.
+  if (!children.add(n)) return make_error(EEXIST, "path " + std::string(path) + " already exists");
   return n;
 }
 
