@@ -67,9 +67,9 @@ void put_xattr(Output& out, const XattrEntry& x) {
 }
 
 // C: compute_erofs_xattr_filter — complement of one bit per name (of 32) from xxh32.
-uint32_t xattr_name_filter(const Inode& ino) {
+uint32_t xattr_name_filter(const Plan& plan, const Inode& ino) {
   uint32_t bits = 0;
-  for (const auto& x : ino.xattrs) {
+  for (const auto& x : plan.xattrs_of(ino)) {
     std::string_view suffix;
     uint8_t index = xattr_prefix(x.name, suffix);
     bits |= 1U << (xxh32(suffix, fmt::EROFS_XATTR_FILTER_SEED + index) & (fmt::EROFS_XATTR_FILTER_BITS - 1));
@@ -81,22 +81,23 @@ uint32_t xattr_name_filter(const Inode& ino) {
 void put_dirent_group(Output& out, const Plan& plan, const Inode& dir, size_t first, size_t count) {
   auto nameoff = static_cast<uint16_t>(count * sizeof(fmt::erofs_dirent));
   for (size_t i = first; i < first + count; ++i) {
-    const Inode& target = plan.inodes[dir.dirents[i].inode];
+    const Inode& target = plan.inodes[plan.dirents_of(dir)[i].inode];
     fmt::erofs_dirent d{};
     d.nid = target.nid;
     d.nameoff = nameoff;
     d.file_type = fmt::erofs_file_type(target.mode);
     out.put_struct(d);
-    nameoff = static_cast<uint16_t>(nameoff + dir.dirents[i].name.size());
+    nameoff = static_cast<uint16_t>(nameoff + plan.dirents_of(dir)[i].name.size());
   }
-  for (size_t i = first; i < first + count; ++i) out.put(dir.dirents[i].name);
+  for (size_t i = first; i < first + count; ++i) out.put(plan.dirents_of(dir)[i].name);
 }
 
 // C: write_erofs_dentries — full blocks go to the data area, the tail inline.
 void put_dirents(Output& out, const Plan& plan, const Inode& dir, bool blocks, bool tail) {
+  const auto dirents = plan.dirents_of(dir);
   size_t used = 0, written = 0, first = 0;
-  for (size_t i = 0; i < dir.dirents.size(); ++i) {
-    size_t len = sizeof(fmt::erofs_dirent) + dir.dirents[i].name.size();
+  for (size_t i = 0; i < dirents.size(); ++i) {
+    size_t len = sizeof(fmt::erofs_dirent) + dirents[i].name.size();
     if (used + len > EROFS_BLKSIZ) {
       if (blocks) {
         put_dirent_group(out, plan, dir, first, i - first);
@@ -110,13 +111,13 @@ void put_dirents(Output& out, const Plan& plan, const Inode& dir, bool blocks, b
   }
   if (written < dir.n_blocks) {
     if (blocks) {
-      put_dirent_group(out, plan, dir, first, dir.dirents.size() - first);
+      put_dirent_group(out, plan, dir, first, dirents.size() - first);
       out.align(EROFS_BLKSIZ);
     }
     used = 0;
-    first = dir.dirents.size();
+    first = dirents.size();
   }
-  if (tail && used > 0) put_dirent_group(out, plan, dir, first, dir.dirents.size() - first);
+  if (tail && used > 0) put_dirent_group(out, plan, dir, first, dirents.size() - first);
 }
 
 struct InodeFields {
@@ -188,16 +189,16 @@ void put_inode_core(Output& out, const Inode& ino, uint32_t ino_num, const Inode
 void put_inode_xattrs(Output& out, const Plan& plan, const Inode& ino) {
   if (ino.xattr_size == 0) return;
   fmt::erofs_xattr_ibody_header h{};
-  h.h_name_filter = xattr_name_filter(ino);
+  h.h_name_filter = xattr_name_filter(plan, ino);
   h.h_shared_count = static_cast<uint8_t>(ino.n_shared);
   out.put_struct(h);
-  for (const auto& x : ino.xattrs)
+  for (const auto& x : plan.xattrs_of(ino))
     if (x.shared_offset >= 0) {
       // Shared ids count 4-byte units from the block holding the table start.
       fmt::le32 id = static_cast<uint32_t>((plan.inodes_end % EROFS_BLKSIZ + uint64_t(x.shared_offset)) / 4);
       out.put_struct(id);
     }
-  for (const auto& x : ino.xattrs)
+  for (const auto& x : plan.xattrs_of(ino))
     if (x.shared_offset < 0) put_xattr(out, x);
 }
 
@@ -264,7 +265,7 @@ Result<uint64_t> emit_image(const Plan& plan, Sink& sink) {
   uint64_t next_block = data_start / EROFS_BLKSIZ;
   for (const Inode& ino : plan.inodes) put_inode(out, plan, ino, next_block);
   out.align(fmt::EROFS_SLOTSIZE);
-  for (const XattrEntry* x : plan.shared) put_xattr(out, *x);
+  for (const XattrEntry& x : plan.shared) put_xattr(out, x);
   out.align(EROFS_BLKSIZ);
   for (const Inode& ino : plan.inodes) {
     if (ino.type() == S_IFDIR) put_dirents(out, plan, ino, true, false);

@@ -15,20 +15,11 @@ using fmt::EROFS_BLKSIZ;
 
 constexpr uint64_t round_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
 
-struct XattrKey {
-  std::string_view name, value;
-  bool operator==(const XattrKey&) const = default;
-};
-struct XattrKeyHash {
-  size_t operator()(const XattrKey& k) const {
-    return std::hash<std::string_view>{}(k.name) * 31 ^ std::hash<std::string_view>{}(k.value);
-  }
-};
-struct XattrUse {
-  const XattrEntry* first;
-  uint32_t count = 0;
-  int64_t offset = -1;
-};
+// Hash of an xattr's (name, value) pair, for counting equal pairs.
+uint32_t pair_hash(const XattrEntry& x) {
+  size_t h = std::hash<std::string_view>{}(x.name) * 31 ^ std::hash<std::string_view>{}(x.value);
+  return static_cast<uint32_t>(h ^ (h >> 32));
+}
 
 // Index byte and name suffix for a full xattr name (C: xattr_erofs_entry_index).
 uint8_t prefix_index(std::string_view name, std::string_view& suffix) {
@@ -50,9 +41,9 @@ uint8_t prefix_index(std::string_view name, std::string_view& suffix) {
 
 // C: compute_erofs_dir_size — dirents packed into 4 KiB blocks; a last group of
 // more than half a block gets a block of its own, otherwise it is the inline tail.
-void size_directory(Inode& ino) {
+void size_directory(const Plan& plan, Inode& ino) {
   uint64_t blocks = 0, used = 0;
-  for (const Dirent& d : ino.dirents) {
+  for (const Dirent& d : plan.dirents_of(ino)) {
     uint64_t len = sizeof(fmt::erofs_dirent) + d.name.size();
     if (used + len > EROFS_BLKSIZ) {
       ++blocks;
@@ -69,11 +60,11 @@ void size_directory(Inode& ino) {
 }
 
 // C: compute_erofs_inode_size.
-void size_data(Inode& ino) {
+void size_data(const Plan& plan, Inode& ino) {
   ino.n_blocks = 0;
   ino.tailsize = 0;
   if (ino.type() == S_IFDIR) {
-    size_directory(ino);
+    size_directory(plan, ino);
   } else if (ino.type() == S_IFLNK) {
     ino.tailsize = ino.data.size();  // may move out of line in tail_padding()
   } else if (ino.type() == S_IFREG && ino.size > 0) {
@@ -101,10 +92,10 @@ bool fits_compact(const Plan& plan, const Inode& ino) {
   return size <= 0xffffffffULL;
 }
 
-void size_xattrs(Inode& ino) {
+void size_xattrs(const Plan& plan, Inode& ino) {
   uint64_t inline_size = 0;
   ino.n_shared = 0;
-  for (const auto& x : ino.xattrs) {
+  for (const auto& x : plan.xattrs_of(ino)) {
     if (x.shared_offset >= 0)
       ++ino.n_shared;
     else
@@ -153,81 +144,87 @@ uint8_t xattr_prefix(std::string_view name, std::string_view& suffix) { return p
 
 namespace {
 
-// Distinct (name, value) pairs and how many inodes use each: an open-addressing
-// table over one vector (the unordered_map it replaces spent most of its time
-// allocating nodes: a directory tree has two unique overlay xattrs per file).
+// Distinct (name, value) pairs and how many inodes use each: open addressing over
+// 8-byte slots, one 16-byte record per distinct pair (a million-file tree has a
+// million distinct redirect values; node-based maps spent their time in malloc).
 class XattrCounter {
  public:
-  explicit XattrCounter(size_t expected) : slots_(std::bit_ceil(std::max<size_t>(16, expected * 2))) {
-    uses_.reserve(expected);
-  }
-  /// The use record of x's (name, value) pair, counted once more. Stable: the
-  /// vector is reserved for every xattr, so it never reallocates.
-  XattrUse* count(const XattrEntry& x) {
-    size_t h = XattrKeyHash{}(XattrKey{x.name, x.value});
-    size_t mask = slots_.size() - 1;
+  struct Use {
+    uint32_t first;       // index in Plan::xattrs of the pair's first use
+    uint32_t count = 0;
+    int64_t offset = -1;  // in the shared table, once placed
+  };
+
+  explicit XattrCounter(const std::vector<XattrEntry>& xattrs)
+      : xattrs_(xattrs), slots_(std::bit_ceil(std::max<size_t>(16, xattrs.size() + xattrs.size() / 2))) {}
+
+  /// Counts xattr `index` once more; returns the number of its pair's record.
+  uint32_t count(uint32_t index) {
+    const XattrEntry& x = xattrs_[index];
+    const uint32_t h = pair_hash(x);
+    const size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       Slot& slot = slots_[i];
       if (slot.use == kEmpty) {
         slot = {h, static_cast<uint32_t>(uses_.size())};
-        uses_.push_back(XattrUse{&x});
-        return bump(uses_.back());
+        uses_.push_back(Use{index});
+        ++uses_.back().count;
+        return slot.use;
       }
-      XattrUse& use = uses_[slot.use];
-      if (slot.hash == h && use.first->name == x.name && use.first->value == x.value) return bump(use);
+      const XattrEntry& seen = xattrs_[uses_[slot.use].first];
+      if (slot.hash == h && seen.name == x.name && seen.value == x.value) {
+        ++uses_[slot.use].count;
+        return slot.use;
+      }
     }
   }
-  std::vector<XattrUse>& uses() { return uses_; }
+  std::vector<Use>& uses() { return uses_; }
 
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;
   struct Slot {
-    size_t hash = 0;
+    uint32_t hash = 0;
     uint32_t use = kEmpty;
   };
-  static XattrUse* bump(XattrUse& use) {
-    ++use.count;
-    return &use;
-  }
-  std::vector<Slot> slots_;
-  std::vector<XattrUse> uses_;
+  const std::vector<XattrEntry>& xattrs_;
+  std::vector<Slot> slots_;  // at most 2/3 full
+  std::vector<Use> uses_;
 };
 
 }  // namespace
 
 void share_xattrs(Plan& plan) {
-  size_t n_xattrs = 0;
-  for (const Inode& ino : plan.inodes) n_xattrs += ino.xattrs.size();
-  XattrCounter counter(n_xattrs);
-  std::vector<XattrUse*> use_of;  // per xattr, in inode order: hash each pair once
-  use_of.reserve(n_xattrs);
-  for (const Inode& ino : plan.inodes)
-    for (const auto& x : ino.xattrs) use_of.push_back(counter.count(x));
+  XattrCounter counter(plan.xattrs);
+  // The record number of each xattr's pair waits in its shared_offset meanwhile.
+  for (uint32_t i = 0; i < plan.xattrs.size(); ++i) plan.xattrs[i].shared_offset = counter.count(i);
   // Every (name, value) used by two or more inodes is shared, in descending order of
   // name, then value length, then value bytes (C: xattrs_ht_sort).
-  std::vector<XattrUse*> shared;
-  for (XattrUse& use : counter.uses())
-    if (use.count > 1) shared.push_back(&use);
-  std::sort(shared.begin(), shared.end(), [](const XattrUse* a, const XattrUse* b) {
-    if (a->first->name != b->first->name) return a->first->name > b->first->name;
-    if (a->first->value.size() != b->first->value.size()) return a->first->value.size() > b->first->value.size();
-    return a->first->value > b->first->value;
+  auto& uses = counter.uses();
+  std::vector<uint32_t> shared;
+  for (uint32_t u = 0; u < uses.size(); ++u)
+    if (uses[u].count > 1) shared.push_back(u);
+  auto pair_of = [&](uint32_t u) -> const XattrEntry& { return plan.xattrs[uses[u].first]; };
+  std::sort(shared.begin(), shared.end(), [&](uint32_t ua, uint32_t ub) {
+    const XattrEntry &a = pair_of(ua), &b = pair_of(ub);
+    if (a.name != b.name) return a.name > b.name;
+    if (a.value.size() != b.value.size()) return a.value.size() > b.value.size();
+    return a.value > b.value;
   });
   uint64_t offset = 0;
-  for (XattrUse* use : shared) {
-    use->offset = static_cast<int64_t>(offset);
-    plan.shared.push_back(use->first);
-    offset += xattr_entry_size(*use->first);
+  for (uint32_t u : shared) {
+    uses[u].offset = static_cast<int64_t>(offset);
+    offset += xattr_entry_size(pair_of(u));
   }
   plan.shared_size = offset;
+  // The table's entries, copied (plan.xattrs' offsets change below).
+  for (uint32_t u : shared) plan.shared.push_back({pair_of(u).name, pair_of(u).value, uses[u].offset});
   // An inode refers to at most 128 shared entries; later shared pairs stay inline.
-  auto next_use = use_of.begin();
-  for (Inode& ino : plan.inodes) {
+  for (const Inode& ino : plan.inodes) {
     uint32_t n_shared = 0;
-    for (auto& x : ino.xattrs) {
-      const XattrUse& use = **next_use++;
-      bool as_ref = use.offset >= 0 && n_shared < fmt::EROFS_XATTR_LONG_PREFIX;
-      x.shared_offset = as_ref ? use.offset : -1;
+    for (auto& x : plan.xattrs_of(ino)) {
+      const int64_t use_offset = uses[static_cast<uint32_t>(x.shared_offset)].offset;
+      bool as_ref = use_offset >= 0 && n_shared < fmt::EROFS_XATTR_LONG_PREFIX;
+      x.shared_offset = as_ref ? use_offset : -1;
       n_shared += as_ref;
     }
   }
@@ -236,10 +233,10 @@ void share_xattrs(Plan& plan) {
 void place_inodes(Plan& plan) {
   uint64_t pos = fmt::EROFS_SUPER_OFFSET + sizeof(fmt::erofs_super_block);
   for (Inode& ino : plan.inodes) {
-    size_data(ino);
+    size_data(plan, ino);
     ino.compact = fits_compact(plan, ino);
     uint64_t inode_size = ino.compact ? sizeof(fmt::erofs_inode_compact) : sizeof(fmt::erofs_inode_extended);
-    size_xattrs(ino);
+    size_xattrs(plan, ino);
     uint64_t aligned = round_up(pos, fmt::EROFS_SLOTSIZE);
     uint64_t extra = tail_padding(ino, aligned, inode_size);
     ino.ipad = aligned - pos + extra;

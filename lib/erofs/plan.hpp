@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,22 +36,23 @@ struct Inode {
   uint32_t uid = 0;
   uint32_t gid = 0;
   uint32_t rdev = 0;
-  uint64_t size = 0;
-  int64_t mtime_sec = 0;
   uint32_t mtime_nsec = 0;
+  int64_t mtime_sec = 0;
+  uint64_t size = 0;
   std::string_view data;             // symlink target or inline content ("" if none)
-  std::vector<XattrEntry> xattrs;
-  uint64_t xattr_budget = 0;         // C's per-node xattr_size counter, wrapping like size_t
-  std::vector<Dirent> dirents;       // directories: sorted by name, "." and ".." included
+  uint32_t xattrs_begin = 0;         // this inode's xattrs: Plan::xattrs[begin, begin + count)
+  uint32_t xattrs_count = 0;
+  uint32_t dirents_begin = 0;        // directories: Plan::dirents[begin, begin + count),
+  uint32_t dirents_count = 0;        //   sorted by name, "." and ".." included
 
   // Layout (C: compute_erofs_inodes).
   bool compact = true;
-  uint32_t n_blocks = 0;             // data blocks owned in the data area (0 or 1, dirs more)
-  uint32_t tailsize = 0;             // bytes stored inline after the inode and xattrs (<= 4096)
-  uint32_t ipad = 0;                 // zero bytes written before the inode (< 4096)
+  uint8_t n_shared = 0;              // shared-xattr references (at most 128)
+  uint16_t tailsize = 0;             // bytes stored inline after the inode and xattrs (<= 4096)
+  uint16_t ipad = 0;                 // zero bytes written before the inode (< 4096)
   uint32_t xattr_size = 0;           // xattr area size (< 64 KiB + 512)
+  uint32_t n_blocks = 0;             // data blocks owned in the data area (0 or 1, dirs more)
   uint64_t nid = 0;
-  uint32_t n_shared = 0;             // shared-xattr references
 
   uint32_t type() const { return mode & S_IFMT; }
   bool chunk_based() const { return type() == S_IFREG && size > 0 && data.empty(); }
@@ -61,10 +63,20 @@ struct Plan {
   /// (two small strings per file: one heap block each dominated the plan's build).
   std::string_view keep(std::initializer_list<std::string_view> parts) { return strings.keep(parts); }
 
+  std::span<XattrEntry> xattrs_of(const Inode& ino) { return {xattrs.data() + ino.xattrs_begin, ino.xattrs_count}; }
+  std::span<const XattrEntry> xattrs_of(const Inode& ino) const {
+    return {xattrs.data() + ino.xattrs_begin, ino.xattrs_count};
+  }
+  std::span<const Dirent> dirents_of(const Inode& ino) const {
+    return {dirents.data() + ino.dirents_begin, ino.dirents_count};
+  }
+
   util::Arena strings;
   uint32_t version = 0;
   std::vector<Inode> inodes;                 // BFS order; index == i_ino
-  std::vector<const XattrEntry*> shared;     // shared-xattr table, in table order
+  std::vector<XattrEntry> xattrs;            // every inode's xattrs, inode after inode
+  std::vector<Dirent> dirents;               // every directory's entries, directory after directory
+  std::vector<XattrEntry> shared;            // shared-xattr table, in table order
   uint64_t shared_size = 0;
   int64_t min_mtime_sec = 0;
   uint32_t min_mtime_nsec = 0;

@@ -65,25 +65,39 @@ bool tree_has_whiteout(const tree::Tree& tree) {
   return false;
 }
 
-// `name` and `value` must outlive the plan (constants, source strings or Plan::keep).
-// C: lcfs_node_set_xattr (from_external_input) including its size accounting, which
-// restarts at 0 on the writer's clone and wraps like size_t when an existing value
-// is replaced. We match it because its overflow decides whether C fails (ERANGE).
-Result<void> set_xattr(Inode& ino, std::string_view name, std::string_view value) {
-  constexpr uint64_t kMeta = 2 * fmt::LCFS_INODE_XATTRMETA_SIZE - 1;
-  auto it = std::find_if(ino.xattrs.begin(), ino.xattrs.end(), [&](const XattrEntry& x) { return x.name == name; });
-  if (it != ino.xattrs.end()) {
-    uint64_t old = kMeta + name.size() + it->value.size();
-    ino.xattrs.erase(it);
-    ino.xattr_budget = ino.xattrs.empty() ? 0 : ino.xattr_budget - old;
+// One inode's xattr list while it is built, with C's size accounting
+// (lcfs_node_set_xattr, from_external_input), which restarts at 0 on the writer's
+// clone and wraps like size_t when an existing value is replaced. We match it
+// because its overflow decides whether C fails (ERANGE). `name` and `value` must
+// outlive the plan (constants, source strings or Plan::keep).
+class XattrBuilder {
+ public:
+  explicit XattrBuilder(std::vector<XattrEntry>& list) : list_(list) { list_.clear(); }
+  Result<void> set(std::string_view name, std::string_view value) {
+    constexpr uint64_t kMeta = 2 * fmt::LCFS_INODE_XATTRMETA_SIZE - 1;
+    auto it = std::find_if(list_.begin(), list_.end(), [&](const XattrEntry& x) { return x.name == name; });
+    if (it != list_.end()) {
+      uint64_t old = kMeta + name.size() + it->value.size();
+      list_.erase(it);
+      budget_ = list_.empty() ? 0 : budget_ - old;
+    }
+    uint64_t entry = kMeta + name.size() + value.size() + (list_.empty() ? fmt::LCFS_XATTR_HEADER_SIZE : 0);
+    if (budget_ + entry > fmt::LCFS_INODE_EXTERNAL_XATTR_MAX)
+      return make_error(ERANGE, "xattrs too large after adding " + std::string(name));
+    list_.push_back({name, value});
+    budget_ += entry;
+    return {};
   }
-  uint64_t entry = kMeta + name.size() + value.size() + (ino.xattrs.empty() ? fmt::LCFS_XATTR_HEADER_SIZE : 0);
-  if (ino.xattr_budget + entry > fmt::LCFS_INODE_EXTERNAL_XATTR_MAX)
-    return make_error(ERANGE, "xattrs too large after adding " + std::string(name));
-  ino.xattrs.push_back({name, value});
-  ino.xattr_budget += entry;
-  return {};
-}
+  std::vector<XattrEntry>& entries() { return list_; }
+  /// The source node's own xattrs, before any set() (C copies them unaccounted).
+  void add_source(const tree::Node& n) {
+    for (const auto& x : n.xattrs) list_.push_back({x.name, x.value});
+  }
+
+ private:
+  std::vector<XattrEntry>& list_;
+  uint64_t budget_ = 0;
+};
 
 class PlanBuilder {
  public:
@@ -101,16 +115,21 @@ class PlanBuilder {
 
   void number_inodes();
   Result<void> resolve_links();
-  Result<void> rewrite(uint32_t index);
-  Result<void> add_root_whiteouts_xattrs();
+  void count_whiteout_children();
+  Result<void> build_xattrs(uint32_t index);
+  Result<void> rewrite(uint32_t index, XattrBuilder& xattrs);
+  Result<void> add_parent_markers(uint32_t index, XattrBuilder& xattrs);
+  Result<void> make_root_whiteout(uint32_t index, XattrBuilder& xattrs);
   void finish_inodes();
   Inode make_inode(const Node& n) const;
 
   const tree::Tree& tree_;
   Plan& plan_;
-  std::vector<LinkEntry> links_;                      // hardlink entries to resolve
-  std::vector<uint32_t> parent_;                      // inode index -> parent inode index
-  std::vector<uint32_t> auto_whiteouts_;              // inode indexes of the root whiteouts
+  std::vector<LinkEntry> links_;              // hardlink entries to resolve
+  std::vector<uint32_t> parent_;              // inode index -> parent inode index
+  std::vector<uint32_t> whiteout_children_;   // inode index -> whiteout inodes below it
+  std::vector<XattrEntry> scratch_;           // the xattrs of the inode being built
+  std::optional<XattrEntry> root_selinux_;    // copied to the automatic root whiteouts
 };
 
 Inode PlanBuilder::make_inode(const Node& n) const {
@@ -126,8 +145,6 @@ Inode PlanBuilder::make_inode(const Node& n) const {
   ino.mtime_nsec = n.mtime_nsec;
   if (n.type() == S_IFLNK && n.payload) ino.data = *n.payload;
   if (n.type() == S_IFREG) ino.data = n.content;
-  ino.xattrs.reserve(n.xattrs.size() + (n.type() == S_IFREG ? 2 : 0));  // + metacopy, redirect
-  for (const auto& x : n.xattrs) ino.xattrs.push_back({x.name, x.value});
   return ino;
 }
 
@@ -140,12 +157,12 @@ void PlanBuilder::number_inodes() {
   parent_.reserve(tree_.node_count() + 256);
   plan_.inodes.push_back(make_inode(root));
   parent_.push_back(0);
+  std::vector<Dirent> dirents;
   for (uint32_t i = 0; i < plan_.inodes.size(); ++i) {
     const Node* n = plan_.inodes[i].node;
     if (!n || !n->is_dir()) continue;
     auto entries = child_entries(*n, i == 0);
-    std::vector<Dirent> dirents;
-    dirents.reserve(entries.size() + 2);
+    dirents.clear();
     for (const ChildEntry& e : entries) {
       auto idx = static_cast<uint32_t>(plan_.inodes.size());
       if (e.node && e.node->is_hardlink()) {
@@ -155,9 +172,8 @@ void PlanBuilder::number_inodes() {
         plan_.inodes.push_back(make_inode(*e.node));
         parent_.push_back(i);
       } else {
-        plan_.inodes.emplace_back();  // filled in add_root_whiteouts_xattrs
+        plan_.inodes.emplace_back();  // an automatic root whiteout, made in build_xattrs
         parent_.push_back(i);
-        auto_whiteouts_.push_back(idx);
       }
       dirents.push_back({e.name, idx});
     }
@@ -165,7 +181,9 @@ void PlanBuilder::number_inodes() {
     // child list, so " x" or "-x" come before them).
     for (Dirent d : {Dirent{".", i}, Dirent{"..", parent_[i]}})
       dirents.insert(std::lower_bound(dirents.begin(), dirents.end(), d, dirent_less), d);
-    plan_.inodes[i].dirents = std::move(dirents);
+    plan_.inodes[i].dirents_begin = static_cast<uint32_t>(plan_.dirents.size());
+    plan_.inodes[i].dirents_count = static_cast<uint32_t>(dirents.size());
+    plan_.dirents.insert(plan_.dirents.end(), dirents.begin(), dirents.end());
   }
 }
 
@@ -180,14 +198,26 @@ Result<void> PlanBuilder::resolve_links() {
     auto it = index.find(l.target);
     if (it == index.end())
       return make_error(EINVAL, "hardlink " + tree::Tree::path_of(*l.entry) + " points outside the tree");
-    auto& dirents = plan_.inodes[l.dir].dirents;
-    std::lower_bound(dirents.begin(), dirents.end(), Dirent{l.name, 0}, dirent_less)->inode = it->second;
+    const Inode& dir = plan_.inodes[l.dir];
+    auto first = plan_.dirents.begin() + dir.dirents_begin;
+    std::lower_bound(first, first + dir.dirents_count, Dirent{l.name, 0}, dirent_less)->inode = it->second;
   }
   return {};
 }
 
+// C marks a whiteout's parent when it rewrites the whiteout; we count them first
+// so each inode's xattrs are made in one go (the same set() calls, in C's order
+// for that inode: its own, then one round of markers per whiteout child).
+void PlanBuilder::count_whiteout_children() {
+  whiteout_children_.assign(plan_.inodes.size(), 0);
+  for (uint32_t i = 1; i < plan_.inodes.size(); ++i) {
+    const Inode& ino = plan_.inodes[i];
+    if (ino.node && tree::is_whiteout(ino.mode, ino.rdev)) ++whiteout_children_[parent_[i]];
+  }
+}
+
 // C: rewrite_tree_node_for_erofs + add_overlayfs_xattrs for one inode.
-Result<void> PlanBuilder::rewrite(uint32_t index) {
+Result<void> PlanBuilder::rewrite(uint32_t index, XattrBuilder& xattrs) {
   Inode& ino = plan_.inodes[index];
   if (ino.chunk_based()) {
     uint32_t bits;
@@ -197,57 +227,79 @@ Result<void> PlanBuilder::rewrite(uint32_t index) {
   }
   if (ino.type() == S_IFREG && !ino.data.empty() && ino.data.size() != ino.size)
     return make_error(EINVAL, "inline content length differs from the file size");
+  xattrs.add_source(*ino.node);
   // Escape existing trusted.overlay.* so overlayfs does not act on them.
-  for (auto& x : ino.xattrs)
+  for (auto& x : xattrs.entries())
     if (x.name.starts_with(fmt::OVERLAY_XATTR_PREFIX))
       x.name = plan_.keep({fmt::OVERLAY_XATTR_ESCAPE_PREFIX, x.name.substr(fmt::OVERLAY_XATTR_PREFIX.size())});
   if (ino.chunk_based()) {
     std::string_view metacopy;
-    if (const auto& digest = ino.node->digest) {
+    if (const auto* digest = ino.node->digest) {
       auto len = static_cast<uint8_t>(fmt::OVL_METACOPY_HEADER_SIZE + digest->size());
       fmt::ovl_metacopy m{0, len, 0, static_cast<uint8_t>(digest->alg()), {}};
       std::copy(digest->begin(), digest->end(), m.digest);
       metacopy = plan_.keep({std::string_view(reinterpret_cast<const char*>(&m), len)});
     }
-    CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_METACOPY, metacopy));
+    CFS_CHECK(xattrs.set(fmt::OVERLAY_XATTR_METACOPY, metacopy));
     const auto& payload = ino.node->payload;
     // C: maybe_join_path("/", payload) always prepends "/", so "/abs" becomes "//abs".
-    if (payload && !payload->empty())
-      CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_REDIRECT, plan_.keep({"/", *payload})));
+    if (payload && !payload->empty()) CFS_CHECK(xattrs.set(fmt::OVERLAY_XATTR_REDIRECT, plan_.keep({"/", *payload})));
   }
   if (tree::is_whiteout(ino.mode, ino.rdev)) {
     ino.size = 0;
     ino.data = {};
     ino.mode = S_IFREG | (ino.mode & ~S_IFMT);
-    CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_ESCAPED_WHITEOUT, ""));
-    CFS_CHECK(set_xattr(ino, fmt::OVERLAY_XATTR_USERXATTR_WHITEOUT, ""));
-    Inode& parent = plan_.inodes[parent_[index]];
-    CFS_CHECK(set_xattr(parent, fmt::OVERLAY_XATTR_ESCAPED_WHITEOUTS, ""));
-    CFS_CHECK(set_xattr(parent, fmt::OVERLAY_XATTR_USERXATTR_WHITEOUTS, ""));
+    CFS_CHECK(xattrs.set(fmt::OVERLAY_XATTR_ESCAPED_WHITEOUT, ""));
+    CFS_CHECK(xattrs.set(fmt::OVERLAY_XATTR_USERXATTR_WHITEOUT, ""));
+  }
+  return {};
+}
+
+// What C sets on a directory each time it rewrites one of its whiteouts.
+Result<void> PlanBuilder::add_parent_markers(uint32_t index, XattrBuilder& xattrs) {
+  for (uint32_t n = 0; n < whiteout_children_[index]; ++n) {
+    CFS_CHECK(xattrs.set(fmt::OVERLAY_XATTR_ESCAPED_WHITEOUTS, ""));
+    CFS_CHECK(xattrs.set(fmt::OVERLAY_XATTR_USERXATTR_WHITEOUTS, ""));
     if (plan_.version >= 1) {
-      CFS_CHECK(set_xattr(parent, fmt::OVERLAY_XATTR_ESCAPED_OPAQUE, "x"));
-      CFS_CHECK(set_xattr(parent, fmt::OVERLAY_XATTR_USERXATTR_OPAQUE, "x"));
+      CFS_CHECK(xattrs.set(fmt::OVERLAY_XATTR_ESCAPED_OPAQUE, "x"));
+      CFS_CHECK(xattrs.set(fmt::OVERLAY_XATTR_USERXATTR_OPAQUE, "x"));
     }
   }
   return {};
 }
 
-// C: set_overlay_opaque + add_overlay_whiteouts, which run after the rewrite.
-Result<void> PlanBuilder::add_root_whiteouts_xattrs() {
-  Inode& root = plan_.inodes[0];
-  CFS_CHECK(set_xattr(root, fmt::OVERLAY_XATTR_OPAQUE, "y"));
-  std::optional<XattrEntry> selinux;
-  for (const auto& x : root.xattrs)
-    if (x.name == "security.selinux") selinux = x;
-  for (uint32_t idx : auto_whiteouts_) {
-    Inode& wo = plan_.inodes[idx];
-    wo.mode = S_IFCHR | 0644;
-    wo.uid = root.uid;
-    wo.gid = root.gid;
-    wo.mtime_sec = root.mtime_sec;
-    wo.mtime_nsec = root.mtime_nsec;
-    if (selinux) CFS_CHECK(set_xattr(wo, selinux->name, selinux->value));
+// C: add_overlay_whiteouts, after the rewrite: a 0:0 character device with the
+// root's owner, mtime and SELinux label.
+Result<void> PlanBuilder::make_root_whiteout(uint32_t index, XattrBuilder& xattrs) {
+  Inode& wo = plan_.inodes[index];
+  const Inode& root = plan_.inodes[0];
+  wo.mode = S_IFCHR | 0644;
+  wo.uid = root.uid;
+  wo.gid = root.gid;
+  wo.mtime_sec = root.mtime_sec;
+  wo.mtime_nsec = root.mtime_nsec;
+  if (root_selinux_) CFS_CHECK(xattrs.set(root_selinux_->name, root_selinux_->value));
+  return {};
+}
+
+// The xattrs of inode `index`, appended to Plan::xattrs.
+Result<void> PlanBuilder::build_xattrs(uint32_t index) {
+  Inode& ino = plan_.inodes[index];
+  XattrBuilder xattrs(scratch_);
+  if (!ino.node) {
+    CFS_CHECK(make_root_whiteout(index, xattrs));
+  } else {
+    auto r = rewrite(index, xattrs);
+    if (r) r = add_parent_markers(index, xattrs);
+    if (r && index == 0) r = xattrs.set(fmt::OVERLAY_XATTR_OPAQUE, "y");  // C: set_overlay_opaque
+    if (!r) return make_error(r.error().errnum, tree::Tree::path_of(*ino.node) + ": " + r.error().msg);
   }
+  if (index == 0)
+    for (const auto& x : scratch_)
+      if (x.name == "security.selinux") root_selinux_ = x;
+  ino.xattrs_begin = static_cast<uint32_t>(plan_.xattrs.size());
+  ino.xattrs_count = static_cast<uint32_t>(scratch_.size());
+  plan_.xattrs.insert(plan_.xattrs.end(), scratch_.begin(), scratch_.end());
   return {};
 }
 
@@ -261,13 +313,14 @@ void PlanBuilder::finish_inodes() {
       for (const Node* c : ino.node->children)
         if (!c->is_hardlink() && c->is_dir()) ++ino.nlink;
     }
-    std::sort(ino.xattrs.begin(), ino.xattrs.end(), [](const XattrEntry& a, const XattrEntry& b) { return a.name < b.name; });
+    auto xattrs = plan_.xattrs_of(ino);
+    std::sort(xattrs.begin(), xattrs.end(), [](const XattrEntry& a, const XattrEntry& b) { return a.name < b.name; });
     if (ino.mtime_sec < plan_.min_mtime_sec ||
         (ino.mtime_sec == plan_.min_mtime_sec && ino.mtime_nsec < plan_.min_mtime_nsec)) {
       plan_.min_mtime_sec = ino.mtime_sec;
       plan_.min_mtime_nsec = ino.mtime_nsec;
     }
-    for (const auto& x : ino.xattrs)
+    for (const auto& x : xattrs)
       if (x.name == "system.posix_acl_access" || x.name == "system.posix_acl_default") plan_.has_acl = true;
   }
 }
@@ -275,13 +328,9 @@ void PlanBuilder::finish_inodes() {
 Result<void> PlanBuilder::build() {
   number_inodes();
   CFS_CHECK(resolve_links());
-  for (uint32_t i = 0; i < plan_.inodes.size(); ++i) {
-    Inode& ino = plan_.inodes[i];
-    if (!ino.node) continue;
-    auto r = rewrite(i);
-    if (!r) return make_error(r.error().errnum, tree::Tree::path_of(*ino.node) + ": " + r.error().msg);
-  }
-  CFS_CHECK(add_root_whiteouts_xattrs());
+  count_whiteout_children();
+  plan_.xattrs.reserve(plan_.inodes.size() * 2);
+  for (uint32_t i = 0; i < plan_.inodes.size(); ++i) CFS_CHECK(build_xattrs(i));
   finish_inodes();
   return {};
 }
