@@ -1,7 +1,5 @@
 #include "options.hpp"
 
-#include <libmount/libmount.h>
-
 #include <cerrno>
 #include <string_view>
 
@@ -9,8 +7,8 @@ namespace cfs::mount_helper {
 namespace {
 
 // Like C's unescape_option(): a backslash makes the next character literal.
-// (Splitting is libmount's, which knows "quotes" but not backslashes, so a
-// comma inside a value needs quotes here where C took "\,".)
+// (Splitting follows mount(8)'s libmount, which knows "quotes" but not
+// backslashes, so a comma inside a value needs quotes here where C took "\,".)
 std::string unescape(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -82,20 +80,34 @@ Result<void> apply(HelperOptions& h, std::string_view key, const std::optional<s
 
 }  // namespace
 
+Result<std::vector<RawOption>> split_options(std::string_view s) {
+  std::vector<RawOption> out;
+  for (size_t i = 0; i < s.size();) {
+    const size_t start = i;
+    size_t sep = std::string_view::npos;
+    bool quoted = false;
+    for (; i < s.size(); ++i) {
+      if (s[i] == '"') quoted = !quoted;
+      if (quoted) continue;
+      if (s[i] == '=' && sep == std::string_view::npos) sep = i;
+      if (s[i] == ',') break;
+    }
+    if (quoted || i == start) return make_error(EINVAL, "Invalid option string '" + std::string(s) + "'");
+    RawOption o;
+    o.name = s.substr(start, (sep == std::string_view::npos ? i : sep) - start);
+    if (sep != std::string_view::npos) o.value = s.substr(sep + 1, i - sep - 1);
+    out.push_back(o);
+    if (i < s.size()) ++i;  // the comma
+  }
+  return out;
+}
+
 Result<HelperOptions> parse_options(const std::string& optstr, bool sloppy) {
   HelperOptions h;
-  std::string buf = optstr;  // libmount walks a mutable string
-  char* cursor = buf.data();
-  for (;;) {
-    char* name = nullptr;
-    char* value = nullptr;
-    size_t name_len = 0, value_len = 0;
-    int rc = mnt_optstr_next_option(&cursor, &name, &name_len, &value, &value_len);
-    if (rc == 1) break;
-    if (rc < 0) return make_error(EINVAL, "Invalid option string '" + optstr + "'");
+  for (const RawOption& o : CFS_TRY(split_options(optstr))) {
     std::optional<std::string> v;
-    if (value != nullptr) v = unquote({value, value_len});
-    CFS_CHECK(apply(h, {name, name_len}, v, sloppy));
+    if (o.value) v = unquote(*o.value);
+    CFS_CHECK(apply(h, o.name, v, sloppy));
   }
   return h;
 }

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mount/mount.hpp"
@@ -25,7 +26,21 @@ struct HelperOptions {
   FuseMode fuse = FuseMode::fallback;
 };
 
-/// Parses a comma-separated option string with libmount (values may be
+/// One NAME[=VALUE] item of an option string, as written (quotes kept).
+struct RawOption {
+  std::string_view name;
+  std::optional<std::string_view> value;
+};
+
+/// Splits an option string as mount(8)'s libmount does (mnt_optstr_next_option):
+/// at commas outside double quotes, NAME and VALUE at the first '=' outside them.
+/// An empty item (a leading comma, ",,") or an unclosed quote is an error; one
+/// trailing comma is not. Our own splitter: linking libmount for this alone made
+/// mount.composefs load four more libraries (libmount, libblkid, libselinux,
+/// libpcre2) and start slower than C's.
+Result<std::vector<RawOption>> split_options(std::string_view optstr);
+
+/// Parses a comma-separated option string (split as split_options does; values may be
 /// "double-quoted" to hold commas). Unknown options fail unless `sloppy`.
 Result<HelperOptions> parse_options(const std::string& optstr, bool sloppy);
 

@@ -60,3 +60,26 @@ TEST_CASE("options: errors as C words them") {
   CHECK(cfs::mount_helper::to_mount_options(*h).error().msg ==
         "Both workdir and upperdir must be specified if used");
 }
+
+TEST_CASE("options: split as mount(8)'s libmount splits them") {
+  using cfs::mount_helper::split_options;
+  auto o = split_options("ro,basedir=\"/a,b=c\",x=,=v,digest=1=2,");
+  REQUIRE(o.ok());
+  REQUIRE(o->size() == 5);
+  CHECK((*o)[0].name == "ro");
+  CHECK_FALSE((*o)[0].value);
+  CHECK((*o)[1].name == "basedir");
+  CHECK((*o)[1].value == "\"/a,b=c\"");  // quotes kept; '=' inside them is no separator
+  CHECK((*o)[2].name == "x");
+  CHECK((*o)[2].value == "");
+  CHECK((*o)[3].name == "");
+  CHECK((*o)[3].value == "v");
+  CHECK((*o)[4].name == "digest");
+  CHECK((*o)[4].value == "1=2");  // split at the first '='
+  CHECK(split_options("")->empty());
+  CHECK(split_options("a,")->size() == 1);  // one trailing comma is fine
+  CHECK_FALSE(split_options(",a").ok());     // an empty item is not
+  CHECK_FALSE(split_options("a,,b").ok());
+  CHECK_FALSE(split_options("basedir=\"/a").ok());  // unclosed quote
+  CHECK(parse_options("a,,b", true).error().msg == "Invalid option string 'a,,b'");
+}
