@@ -59,9 +59,10 @@ void put_xattr(Output& out, const XattrEntry& x) {
   fmt::erofs_xattr_entry e{};
   e.e_name_index = xattr_prefix(x.name, suffix);
   e.e_name_len = static_cast<uint8_t>(suffix.size());
-  e.e_value_size = static_cast<uint16_t>(x.value.size());
+  e.e_value_size = static_cast<uint16_t>(x.value_size());
   out.put_struct(e);
   out.put(suffix);
+  if (x.slash) out.put("/");
   out.put(x.value);
   out.align(4);
 }

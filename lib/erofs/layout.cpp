@@ -17,7 +17,7 @@ constexpr uint64_t round_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a
 
 // Hash of an xattr's (name, value) pair, for counting equal pairs.
 uint32_t pair_hash(const XattrEntry& x) {
-  size_t h = std::hash<std::string_view>{}(x.name) * 31 ^ std::hash<std::string_view>{}(x.value);
+  size_t h = std::hash<std::string_view>{}(x.name) * 31 ^ std::hash<std::string_view>{}(x.value) ^ x.slash;
   return static_cast<uint32_t>(h ^ (h >> 32));
 }
 
@@ -137,7 +137,7 @@ uint64_t tail_padding(Inode& ino, uint64_t pos, uint64_t inode_size) {
 uint64_t xattr_entry_size(const XattrEntry& x) {
   std::string_view suffix;
   prefix_index(x.name, suffix);
-  return round_up(sizeof(fmt::erofs_xattr_entry) + suffix.size() + x.value.size(), 4);
+  return round_up(sizeof(fmt::erofs_xattr_entry) + suffix.size() + x.value_size(), 4);
 }
 
 uint8_t xattr_prefix(std::string_view name, std::string_view& suffix) { return prefix_index(name, suffix); }
@@ -172,7 +172,7 @@ class XattrCounter {
         return slot.use;
       }
       const XattrEntry& seen = xattrs_[uses_[slot.use].first];
-      if (slot.hash == h && seen.name == x.name && seen.value == x.value) {
+      if (slot.hash == h && seen.name == x.name && seen.slash == x.slash && seen.value == x.value) {
         ++uses_[slot.use].count;
         return slot.use;
       }
@@ -207,7 +207,8 @@ void share_xattrs(Plan& plan) {
   std::sort(shared.begin(), shared.end(), [&](uint32_t ua, uint32_t ub) {
     const XattrEntry &a = pair_of(ua), &b = pair_of(ub);
     if (a.name != b.name) return a.name > b.name;
-    if (a.value.size() != b.value.size()) return a.value.size() > b.value.size();
+    // Same name from here on, so both or neither value has the leading slash.
+    if (a.value_size() != b.value_size()) return a.value_size() > b.value_size();
     return a.value > b.value;
   });
   uint64_t offset = 0;
@@ -217,7 +218,11 @@ void share_xattrs(Plan& plan) {
   }
   plan.shared_size = offset;
   // The table's entries, copied (plan.xattrs' offsets change below).
-  for (uint32_t u : shared) plan.shared.push_back({pair_of(u).name, pair_of(u).value, uses[u].offset});
+  for (uint32_t u : shared) {
+    XattrEntry entry = pair_of(u);
+    entry.shared_offset = uses[u].offset;
+    plan.shared.push_back(entry);
+  }
   // An inode refers to at most 128 shared entries; later shared pairs stay inline.
   for (const Inode& ino : plan.inodes) {
     uint32_t n_shared = 0;

@@ -20,8 +20,15 @@ namespace cfs::erofs::detail {
 
 struct XattrEntry {
   std::string_view name;       // points into the source tree, a constant or Plan::strings
-  std::string_view value;
+  std::string_view value;      // the value is "/" + value when `slash` is set
   int64_t shared_offset = -1;  // byte offset in the shared table, or -1 when stored inline
+  // Set only on the writer's trusted.overlay.redirect, whose value is "/" + the
+  // payload: pointing at the tree's payload spares a copy of every object path (a
+  // million of them in a large image). Every entry of that name has it set, so two
+  // entries of one name are equal exactly when `value`s are.
+  bool slash = false;
+
+  size_t value_size() const { return value.size() + (slash ? 1 : 0); }
 };
 
 struct Dirent {

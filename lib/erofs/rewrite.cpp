@@ -73,18 +73,19 @@ bool tree_has_whiteout(const tree::Tree& tree) {
 class XattrBuilder {
  public:
   explicit XattrBuilder(std::vector<XattrEntry>& list) : list_(list) { list_.clear(); }
-  Result<void> set(std::string_view name, std::string_view value) {
+  Result<void> set(std::string_view name, std::string_view value) { return set(XattrEntry{name, value}); }
+  Result<void> set(const XattrEntry& x) {
     constexpr uint64_t kMeta = 2 * fmt::LCFS_INODE_XATTRMETA_SIZE - 1;
-    auto it = std::find_if(list_.begin(), list_.end(), [&](const XattrEntry& x) { return x.name == name; });
+    auto it = std::find_if(list_.begin(), list_.end(), [&](const XattrEntry& e) { return e.name == x.name; });
     if (it != list_.end()) {
-      uint64_t old = kMeta + name.size() + it->value.size();
+      uint64_t old = kMeta + x.name.size() + it->value_size();
       list_.erase(it);
       budget_ = list_.empty() ? 0 : budget_ - old;
     }
-    uint64_t entry = kMeta + name.size() + value.size() + (list_.empty() ? fmt::LCFS_XATTR_HEADER_SIZE : 0);
+    uint64_t entry = kMeta + x.name.size() + x.value_size() + (list_.empty() ? fmt::LCFS_XATTR_HEADER_SIZE : 0);
     if (budget_ + entry > fmt::LCFS_INODE_EXTERNAL_XATTR_MAX)
-      return make_error(ERANGE, "xattrs too large after adding " + std::string(name));
-    list_.push_back({name, value});
+      return make_error(ERANGE, "xattrs too large after adding " + std::string(x.name));
+    list_.push_back(x);
     budget_ += entry;
     return {};
   }
@@ -243,7 +244,11 @@ Result<void> PlanBuilder::rewrite(uint32_t index, XattrBuilder& xattrs) {
     CFS_CHECK(xattrs.set(fmt::OVERLAY_XATTR_METACOPY, metacopy));
     const auto& payload = ino.node->payload;
     // C: maybe_join_path("/", payload) always prepends "/", so "/abs" becomes "//abs".
-    if (payload && !payload->empty()) CFS_CHECK(xattrs.set(fmt::OVERLAY_XATTR_REDIRECT, plan_.keep({"/", *payload})));
+    if (payload && !payload->empty()) {
+      XattrEntry redirect{fmt::OVERLAY_XATTR_REDIRECT, *payload};
+      redirect.slash = true;
+      CFS_CHECK(xattrs.set(redirect));
+    }
   }
   if (tree::is_whiteout(ino.mode, ino.rdev)) {
     ino.size = 0;
@@ -278,7 +283,7 @@ Result<void> PlanBuilder::make_root_whiteout(uint32_t index, XattrBuilder& xattr
   wo.gid = root.gid;
   wo.mtime_sec = root.mtime_sec;
   wo.mtime_nsec = root.mtime_nsec;
-  if (root_selinux_) CFS_CHECK(xattrs.set(root_selinux_->name, root_selinux_->value));
+  if (root_selinux_) CFS_CHECK(xattrs.set(XattrEntry{root_selinux_->name, root_selinux_->value}));
   return {};
 }
 
