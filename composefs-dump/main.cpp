@@ -31,11 +31,11 @@ class FdSink : public cfs::erofs::Sink {
 }  // namespace
 
 // Returns rather than exiting so the AtomicFile removes its temporary file on failure.
-static cfs::Result<void> write_atomically(const std::string& dst, const cfs::tree::Tree& tree,
+static cfs::Result<void> write_atomically(const std::string& dst, cfs::tree::Tree&& tree,
                                           const cfs::erofs::WriteOptions& options) {
   auto out = CFS_TRY(cfs::AtomicFile::create(dst));
   FdSink sink(out.fd());
-  auto written = cfs::erofs::write_image(tree, options, sink);
+  auto written = cfs::erofs::write_image(std::move(tree), options, sink);
   if (!written) return cfs::make_error(written.error().errnum, "cannot write file: " + written.error().msg);
   return out.commit();
 }
@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
   if (!tree) die(src + ": " + tree.error().msg);
   // matches C: options.version = the header's version and max_version follows it.
   cfs::erofs::WriteOptions options{*version, *version};
-  auto written = write_atomically(dst, *tree, options);
+  auto written = write_atomically(dst, std::move(*tree), options);
   if (!written) die(written.error().msg);
   return 0;
 }

@@ -145,7 +145,7 @@ Result<fsverity::HashAlg> image_hash(const Options& o, const tree::Tree& tree) {
   return o.hash.value_or(named.value_or(fsverity::HashAlg::sha256));
 }
 
-Result<void> write_output(const Options& o, const tree::Tree& tree) {
+Result<void> write_output(const Options& o, tree::Tree&& tree) {
   const fsverity::HashAlg alg = CFS_TRY(image_hash(o, tree));
   erofs::WriteOptions wo{o.min_version, o.max_version};
   std::optional<AtomicFile> file;
@@ -158,7 +158,7 @@ Result<void> write_output(const Options& o, const tree::Tree& tree) {
     fd = file->fd();
   }
   ImageSink sink(fd, o.print_digest, alg);
-  auto written = erofs::write_image(tree, wo, sink);
+  auto written = erofs::write_image(std::move(tree), wo, sink);  // frees the nodes early
   if (!written) return make_error(written.error().errnum, "cannot write image: " + written.error().msg);
   if (file) CFS_CHECK(file->commit());
   if (o.print_digest) {
@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
   std::optional<cfs::store::StoreLock> store_lock;  // held until the image is written
   auto tree = options->from_file ? load_dump(options->source) : load_directory(*options, store_lock);
   if (!tree) die(tree.error().msg);
-  auto written = write_output(*options, *tree);
+  auto written = write_output(*options, std::move(*tree));
   if (!written) die(written.error().msg);
   return 0;
 }

@@ -106,6 +106,12 @@ class Tree {
   /// moved, so threads still filling nodes of a returned tree may hold it.
   util::SharedArena& strings() const { return *strings_; }
   Node* root() const { return root_; }
+  /// Frees every node (the tree is then empty); the bytes kept by keep/intern stay.
+  /// For a writer done with the nodes but still pointing at their strings.
+  void drop_nodes() {
+    std::deque<Node>().swap(nodes_);
+    root_ = nullptr;
+  }
   void set_root(Node* root) { root_ = root; }
   size_t node_count() const { return nodes_.size(); }
 

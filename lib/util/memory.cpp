@@ -22,4 +22,6 @@ void prefer_huge_pages() {
   std::free(probe);
 }
 
+void release_free_memory() { malloc_trim(0); }
+
 }  // namespace cfs

@@ -9,4 +9,8 @@ namespace cfs {
 /// Call once, first thing in main(). Harmless where THP is unavailable.
 void prefer_huge_pages();
 
+/// Hands the malloc heap's free pages back to the kernel (after a large structure
+/// was freed, so the peak RSS does not carry it into the next phase).
+void release_free_memory();
+
 }  // namespace cfs
