@@ -145,6 +145,9 @@ TEST_CASE("parser errors carry the right line number", "[dump][parse]") {
       {"trailing blank line", kRoot + file("/a") + "\n", 3, "empty line"},
       {"name of 256 bytes", kRoot + file("/" + big_name), 2, "longer than 255"},
       {"duplicate path", kRoot + file("/a") + file("/b") + file("//a"), 4, "already exists"},
+      {"duplicate, next line", kRoot + file("/a") + file("/a"), 3, "already exists"},
+      {"duplicate in an out-of-order directory", kRoot + file("/b") + file("/a") + file("/c") + file("/a"), 5,
+       "already exists"},
       {"bad mode digits", kRoot + file("/a", "0 100648 1 0 0 0 1.0 - - -"), 2, "MODE"},
       {"mode with junk", kRoot + file("/a", "0 100644x 1 0 0 0 1.0 - - -"), 2, "MODE"},
       {"empty mode", kRoot + file("/a", "0  1 0 0 0 1.0 - - -"), 2, "MODE"},
@@ -335,6 +338,21 @@ TEST_CASE("parser field details", "[dump][parse]") {
   CHECK(child(root, "l")->payload == "../a/b");
   CHECK(child(root, "l")->size == 6);
   CHECK(child(root, "sp")->xattrs == std::vector<cfs::tree::Xattr>{xattr("user.a=b", " ")});
+}
+
+TEST_CASE("entries in any order give the same tree as in name order", "[dump][parse]") {
+  const std::string dir = "0 40755 2 0 0 0 1.0 - - -";
+  // Out of order: the root and /d get children before and after names that sort earlier.
+  auto shuffled = parse(kRoot + file("/d", dir) + file("/b") + file("/d/y") + file("/a") + file("/d/x") +
+                        file("/c", "0 @100644 1 0 0 0 1.0 /d/x - -") + file("/d/w", "0 @100644 1 0 0 0 1.0 /b - -"));
+  REQUIRE(shuffled.ok());
+  const Node* root = shuffled->root();
+  CHECK(child_names(*root) == std::vector<std::string>{"a", "b", "c", "d"});
+  const Node* d = child(*root, "d");
+  REQUIRE(d);
+  CHECK(child_names(*d) == std::vector<std::string>{"w", "x", "y"});
+  CHECK(child(*root, "c")->link_to == child(*d, "x"));  // found through the hashed directory
+  CHECK(child(*d, "w")->link_to == child(*root, "b"));
 }
 
 TEST_CASE("parser limits: boundaries that are accepted", "[dump][parse]") {

@@ -1,4 +1,4 @@
-// util: hex, xxh32, Result/CFS_TRY, whole-buffer I/O and AtomicFile.
+// util: hex, xxh32, Result/CFS_TRY, whole-buffer I/O, AtomicFile and the arena.
 #include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "temp_dir.hpp"
+#include "util/arena.hpp"
 #include "util/hex.hpp"
 #include "util/io.hpp"
 #include "util/result.hpp"
@@ -330,4 +331,43 @@ TEST_CASE("AtomicFile::create fails in a missing directory", "[util][io][atomic]
   REQUIRE_FALSE(f.ok());
   CHECK(f.error().errnum == ENOENT);
   CHECK(f.error().msg.find(dir.path + "/no/such/dir/out") == 0);
+}
+
+TEST_CASE("Arena keeps bytes, concatenations and long strings", "[util][arena]") {
+  cfs::util::Arena arena;
+  const std::string long_text(300 << 10, 'x');  // beyond a chunk's quarter: a block of its own
+  cfs::util::Str a = arena.keep("abc");
+  cfs::util::Str joined = arena.keep({"/", "obj", std::string_view("\0z", 2)});
+  cfs::util::Str big = arena.keep(long_text);
+  cfs::util::Str empty = arena.keep("");
+  CHECK(a == "abc");
+  CHECK(joined.view() == std::string_view("/obj\0z", 6));
+  CHECK(big.size() == long_text.size());
+  CHECK(big == long_text);
+  CHECK(empty.empty());
+  CHECK(empty.data() != nullptr);  // views of empty Strs are still valid
+  for (int i = 0; i < 10000; ++i) arena.keep("filler to cross chunk boundaries");
+  CHECK(a == "abc");  // earlier bytes never move
+  auto* p = static_cast<char*>(arena.allocate(24, 16));
+  CHECK(reinterpret_cast<uintptr_t>(p) % 16 == 0);
+  cfs::util::Arena moved = std::move(arena);
+  CHECK(joined.view() == std::string_view("/obj\0z", 6));
+}
+
+TEST_CASE("Str orders bytewise like strcmp and compares with views", "[util][arena]") {
+  using cfs::util::Str;
+  CHECK(Str::literal("a") < Str::literal("b"));
+  CHECK(Str::literal("\xff") > Str::literal("a"));  // unsigned bytes
+  CHECK(Str::literal("ab") == std::string_view("ab"));
+  CHECK(Str::literal("ab").str() == "ab");
+  CHECK(Str().empty());
+}
+
+TEST_CASE("SharedArena interns equal strings once", "[util][arena]") {
+  cfs::util::SharedArena arena;
+  std::string a = "security.selinux", b = "security.selinux";
+  cfs::util::Str x = arena.intern(a), y = arena.intern(b);
+  CHECK(x.data() == y.data());
+  CHECK(arena.intern("other").data() != x.data());
+  CHECK(arena.keep(a).data() != x.data());  // keep always copies
 }
