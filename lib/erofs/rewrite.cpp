@@ -154,8 +154,12 @@ Inode PlanBuilder::make_inode(const Node& n) const {
 // entries point at inodes that may not be numbered yet and are resolved afterwards.
 void PlanBuilder::number_inodes() {
   const Node& root = *tree_.root();
-  plan_.inodes.reserve(tree_.node_count() + 256);  // an upper bound: no regrowth copies
-  parent_.reserve(tree_.node_count() + 256);
+  // Upper bounds, so no array is ever copied to grow: capacity that is never used
+  // costs address space, not memory (pages are touched only when written).
+  const size_t max_inodes = tree_.node_count() + 256;
+  plan_.inodes.reserve(max_inodes);
+  parent_.reserve(max_inodes);
+  plan_.dirents.reserve(3 * max_inodes);  // every entry once, plus "." and ".." per directory
   plan_.inodes.push_back(make_inode(root));
   parent_.push_back(0);
   std::vector<Dirent> dirents;
@@ -334,7 +338,11 @@ Result<void> PlanBuilder::build() {
   number_inodes();
   CFS_CHECK(resolve_links());
   count_whiteout_children();
-  plan_.xattrs.reserve(plan_.inodes.size() * 2);
+  // An inode gets at most 4 xattrs beyond its own (metacopy + redirect, or the
+  // whiteout pair, or 4 directory markers, or opaque + ... on the root).
+  size_t max_xattrs = 8;
+  for (const Inode& ino : plan_.inodes) max_xattrs += 4 + (ino.node ? ino.node->xattrs.size() : 1);
+  plan_.xattrs.reserve(max_xattrs);
   for (uint32_t i = 0; i < plan_.inodes.size(); ++i) CFS_CHECK(build_xattrs(i));
   finish_inodes();
   return {};
