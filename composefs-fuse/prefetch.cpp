@@ -5,7 +5,31 @@
 namespace cfs::fuse_tool {
 
 Prefetcher::Prefetcher(const fuse::View& view, ObjectFdCache& fds)
-    : view_(view), fds_(fds), queued_(new std::atomic<uint8_t>[view.inode_count() + 1]{}) {}
+    : view_(view),
+      fds_(fds),
+      queued_(new std::atomic<uint8_t>[view.inode_count() + 1]{}),
+      dir_rank_(new uint32_t[view.inode_count() + 1]{}) {
+  order_directories();
+}
+
+// Depth-first pre-order over directories, children in entry order: where a
+// recursive reader goes next. (The View refuses directories reached twice.)
+void Prefetcher::order_directories() {
+  std::vector<uint32_t> stack{fuse::View::kRoot};
+  while (!stack.empty()) {
+    uint32_t dir = stack.back();
+    stack.pop_back();
+    dir_rank_[dir] = static_cast<uint32_t>(dir_order_.size());
+    dir_order_.push_back(dir);
+    const fuse::FileNode* d = view_.node(dir);
+    if (!d) continue;
+    auto entries = view_.entries(*d);
+    for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+      const fuse::FileNode* n = view_.node(it->ino);
+      if (n && n->type() == S_IFDIR && n->parent == dir && it->ino != dir) stack.push_back(it->ino);
+    }
+  }
+}
 
 Prefetcher::~Prefetcher() {
   {
@@ -22,15 +46,8 @@ void Prefetcher::file_opened_in(uint32_t dir) {
     for (unsigned i = 0; i < kThreads; ++i) threads_.emplace_back([this] { work(); });
   });
   queue(dir);
-  const fuse::FileNode* d = view_.node(dir);
-  if (dir == fuse::View::kRoot || !d) return;
-  auto siblings = view_.entries(*view_.node(d->parent));
-  unsigned queued = 0;
-  for (size_t k = d->position + 1; k < siblings.size() && queued < kWindow; ++k) {
-    if (view_.node(siblings[k].ino)->type() != S_IFDIR) continue;
-    queue(siblings[k].ino);
-    ++queued;
-  }
+  const size_t rank = dir_rank_[dir];
+  for (size_t k = rank + 1; k < dir_order_.size() && k <= rank + kWindow; ++k) queue(dir_order_[k]);
 }
 
 void Prefetcher::queue(uint32_t dir) {
