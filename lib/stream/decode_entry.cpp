@@ -4,6 +4,7 @@
 #include "stream/decode_entry.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <sys/stat.h>
 
 #include "tree/tree.hpp"
@@ -22,8 +23,9 @@ constexpr std::string_view kPrefixes[] = {
 
 // Bytes up to the first NUL: C keeps names, targets and payloads as C strings.
 std::string_view c_string(std::span<const uint8_t> b) {
-  auto nul = std::find(b.begin(), b.end(), uint8_t{0});
-  return {reinterpret_cast<const char*>(b.data()), static_cast<size_t>(nul - b.begin())};
+  const char* s = reinterpret_cast<const char*>(b.data());
+  const void* nul = b.empty() ? nullptr : std::memchr(s, 0, b.size());
+  return {s, nul ? static_cast<size_t>(static_cast<const char*>(nul) - s) : b.size()};
 }
 
 std::string_view as_chars(std::span<const uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
@@ -65,12 +67,25 @@ Result<std::string_view> content_view(const Image& img, const Inode& ino, std::s
 
 // One xattr entry as stored: the name is split in its prefix and stored suffix.
 struct EntryDecoder::Stored {
+  uint8_t index = 0;        // e_name_index
   std::string_view prefix;
   std::string_view suffix;  // up to the first NUL of the stored name
   std::span<const uint8_t> value;
   uint64_t value_pos = 0;   // image offset of the value
   uint64_t entry_size = 0;  // header + name + value, padded to 4
   size_t name_size() const { return prefix.size() + suffix.size(); }
+  /// The full name (prefix + suffix) is `name`.
+  bool is(std::string_view name) const {
+    return name.size() == name_size() && name.starts_with(prefix) && name.ends_with(suffix);
+  }
+};
+
+// A name in two pieces, compared without joining them.
+struct EntryDecoder::Joined {
+  std::string_view prefix, suffix;
+  bool operator==(std::string_view name) const {
+    return name.size() == prefix.size() + suffix.size() && name.starts_with(prefix) && name.ends_with(suffix);
+  }
 };
 
 namespace {
@@ -82,6 +97,7 @@ Result<void> read_stored(const Image& img, uint64_t pos, uint64_t end, auto&& wh
   if (pos + body > end) return corrupt(where() + ": xattr entry overruns its area");
   if (e->e_name_index >= std::size(kPrefixes)) return corrupt(where() + ": unknown xattr name index");
   auto bytes = CFS_TRY(img.bytes(pos, body));
+  x.index = e->e_name_index;
   x.prefix = kPrefixes[e->e_name_index];
   x.suffix = c_string(bytes.subspan(sizeof(fmt::erofs_xattr_entry), e->e_name_len));
   x.value = bytes.subspan(sizeof(fmt::erofs_xattr_entry) + e->e_name_len);
@@ -126,8 +142,9 @@ bool is_regular(uint32_t mode) { return (mode & S_IFMT) == S_IFREG; }
 
 }  // namespace
 
-Result<dump::EntryView> EntryDecoder::decode(const Image& img, const Inode& ino, Budget* budget) {
+Result<dump::EntryView> EntryDecoder::decode(const Image& img, const Inode& ino, Budget* budget, bool keep_xattrs) {
   view_ = dump::EntryView{};
+  keep_xattrs_ = keep_xattrs;
   view_.mode = ino.mode;
   view_.nlink = ino.nlink;
   view_.uid = ino.uid;
@@ -155,20 +172,24 @@ Result<void> EntryDecoder::load_data(const Image& img, const Inode& ino, Budget*
 Result<void> EntryDecoder::load_xattrs(const Image& img, const Inode& ino, Budget* budget) {
   xattrs_.clear();
   xattr_accounted_ = 0;
-  CFS_CHECK(each_stored<Stored>(img, ino, [&](Stored& x) -> Result<void> {
+  auto decode_one = [&](Stored& x) -> Result<void> {
     if (budget) CFS_CHECK(budget->take(x.name_size() + x.value.size() + sizeof(tree::Xattr)));
     return apply(img, x);
-  }));
+  };
+  auto all = each_stored<Stored>(img, ino, decode_one);
   view_.xattrs = xattrs_;
-  return {};
+  return all;
 }
 
 // The tree reader's apply(): what each overlay xattr turns back into.
 Result<void> EntryDecoder::apply(const Image& img, Stored& x) {
-  std::string& name = name_scratch_;
-  name.assign(x.prefix);
-  name.append(x.suffix);
-  if (name == fmt::OVERLAY_XATTR_REDIRECT) {
+  // Every name handled below starts with "trusted.overlay." or "user.overlay."
+  // (index 4 or 1, or index 0 with the whole name stored): others go straight in.
+  constexpr uint8_t kNoPrefix = 0, kUser = 1, kTrusted = 4;
+  const bool maybe_overlay = x.index == kNoPrefix ||
+                             ((x.index == kUser || x.index == kTrusted) && x.suffix.starts_with("overlay."));
+  if (!maybe_overlay) return keep_xattrs_ ? set_xattr(x.prefix, x.suffix, as_chars(x.value)) : Result<void>();
+  if (x.is(fmt::OVERLAY_XATTR_REDIRECT)) {
     // matches C quirk (lcfs_build_node_erofs_xattr): for a value "/x..." C does
     // value++ and value_size++ instead of --, so the payload takes up to two bytes
     // past the value until a NUL (see lib/erofs/reader/xattrs.cpp).
@@ -179,18 +200,21 @@ Result<void> EntryDecoder::apply(const Image& img, Stored& x) {
       view_.payload = c_string(x.value);
     return {};
   }
-  if (name == fmt::OVERLAY_XATTR_METACOPY) {
+  if (x.is(fmt::OVERLAY_XATTR_METACOPY)) {
     if (!is_regular(view_.mode)) return {};
     if (auto d = fmt::metacopy_digest(x.value)) view_.digest = *d;
     return {};
   }
-  if (name == fmt::OVERLAY_XATTR_ESCAPED_WHITEOUT && is_regular(view_.mode)) {
+  if (x.is(fmt::OVERLAY_XATTR_ESCAPED_WHITEOUT) && is_regular(view_.mode)) {
     // Back to a whiteout; C leaves content, payload and digest alone here.
     view_.mode = (view_.mode & ~uint32_t{S_IFMT}) | S_IFCHR;
     view_.rdev = 0;
     view_.size = 0;
     return {};
   }
+  std::string& name = name_scratch_;
+  name.assign(x.prefix);
+  name.append(x.suffix);
   if (name == fmt::OVERLAY_XATTR_ESCAPED_WHITEOUTS || name == fmt::OVERLAY_XATTR_USERXATTR_WHITEOUT ||
       name == fmt::OVERLAY_XATTR_USERXATTR_WHITEOUTS)
     return {};  // writer-added markers
@@ -198,16 +222,18 @@ Result<void> EntryDecoder::apply(const Image& img, Stored& x) {
     if (!name.starts_with(fmt::OVERLAY_XATTR_ESCAPE_PREFIX)) return {};  // writer-added (opaque...)
     name.erase(fmt::OVERLAY_XATTR_PREFIX.size(), fmt::OVERLAY_XATTR_ESCAPE_PREFIX.size() - fmt::OVERLAY_XATTR_PREFIX.size());
   }
-  return set_xattr(name, as_chars(x.value));
+  return keep_xattrs_ ? set_xattr({}, name, as_chars(x.value)) : Result<void>();
 }
 
 // C's lcfs_node_set_xattr bookkeeping (as tree::Node::set_xattr and the tree
 // reader's XattrList): a repeated name moves the last xattr into its slot and is
 // appended anew; the accounted size may not pass 65535.
-Result<void> EntryDecoder::set_xattr(std::string& name, std::string_view value) {
-  if (name.empty() || name.size() > fmt::LCFS_XATTR_NAME_MAX) return make_error(ERANGE, "bad xattr name length");
-  uint64_t entry = accounted_size(name.size(), value.size());
-  auto old = std::find_if(xattrs_.begin(), xattrs_.end(), [&](const dump::XattrView& v) { return v.name == name; });
+Result<void> EntryDecoder::set_xattr(std::string_view prefix, std::string_view suffix, std::string_view value) {
+  const size_t size = prefix.size() + suffix.size();
+  if (size == 0 || size > fmt::LCFS_XATTR_NAME_MAX) return make_error(ERANGE, "bad xattr name length");
+  Joined name{prefix, suffix};
+  uint64_t entry = accounted_size(size, value.size());
+  auto old = std::find_if(xattrs_.begin(), xattrs_.end(), [&](const dump::XattrView& v) { return name == v.name; });
   if (old != xattrs_.end()) {
     xattr_accounted_ -= std::min(accounted_size(old->name.size(), old->value.size()), xattr_accounted_);
     const size_t hole = old - xattrs_.begin(), last = xattrs_.size() - 1;
@@ -219,7 +245,8 @@ Result<void> EntryDecoder::set_xattr(std::string& name, std::string_view value) 
   }
   const size_t slot = xattrs_.size();
   if (names_.size() <= slot) names_.resize(slot + 1);
-  names_[slot].swap(name);  // the scratch takes the slot's old buffer
+  names_[slot].assign(prefix);
+  names_[slot].append(suffix);
   xattrs_.push_back({names_[slot], value});
   if (xattrs_.size() == 1) {  // the only one: the header is counted with it
     xattr_accounted_ = 0;

@@ -25,14 +25,18 @@ class EntryDecoder {
   /// payload, metacopy -> digest, escaped whiteout -> 0:0 character device,
   /// trusted.overlay.overlay.* -> trusted.overlay.*, markers dropped). With a
   /// budget, charges it as read_image would for the node's data and xattrs.
-  Result<dump::EntryView> decode(const Image& img, const Inode& ino, Budget* budget);
+  /// Without `keep_xattrs` (a listing that does not print them, of an image
+  /// already checked) the xattr list stays empty: payload, digest and whiteouts
+  /// are still decoded, but C's checks on the list (ERANGE) are not made.
+  Result<dump::EntryView> decode(const Image& img, const Inode& ino, Budget* budget, bool keep_xattrs = true);
 
  private:
   struct Stored;  // one xattr as stored (defined in decode_entry.cpp)
   Result<void> load_data(const Image& img, const Inode& ino, Budget* budget);
   Result<void> load_xattrs(const Image& img, const Inode& ino, Budget* budget);
   Result<void> apply(const Image& img, Stored& x);
-  Result<void> set_xattr(std::string& name, std::string_view value);
+  struct Joined;  // a name as prefix + suffix
+  Result<void> set_xattr(std::string_view prefix, std::string_view suffix, std::string_view value);
 
   dump::EntryView view_;
   std::string content_scratch_;          // inline content split over a block and the tail
@@ -40,6 +44,7 @@ class EntryDecoder {
   std::vector<dump::XattrView> xattrs_;
   std::string name_scratch_;
   uint64_t xattr_accounted_ = 0;          // C's running xattr size estimate
+  bool keep_xattrs_ = true;
 };
 
 }  // namespace cfs::stream

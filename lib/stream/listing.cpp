@@ -33,7 +33,9 @@ class ChunkedText {
 
 Result<void> print_ls(std::span<const uint8_t> image, const WalkOptions& options, const dump::TextSink& out) {
   ChunkedText text(out);
-  CFS_CHECK(walk_image(image, options, [&text](const WalkEntry& e) {
+  WalkOptions ls_options = options;
+  ls_options.need_xattrs = false;
+  CFS_CHECK(walk_image(image, ls_options, [&text](const WalkEntry& e) {
     if (e.is_root()) return;  // ls lists the entries below the root
     dump::append_ls_line(text.text(), e.path, e.inode, e.link_target != nullptr);
     text.line_done();
@@ -53,7 +55,9 @@ Result<void> print_dump(std::span<const uint8_t> image, const WalkOptions& optio
 }
 
 Result<void> collect_objects(std::span<const uint8_t> image, const WalkOptions& options, ObjectSet& objects) {
-  return walk_image(image, options, [&objects](const WalkEntry& e) {
+  WalkOptions objects_options = options;
+  objects_options.need_xattrs = false;
+  return walk_image(image, objects_options, [&objects](const WalkEntry& e) {
     // Hardlink entries are left out, as by C: their inode is counted at its first name.
     if (e.link_target || e.inode.type() != S_IFREG || !e.inode.payload) return;
     objects.add(*e.inode.payload);
@@ -75,7 +79,7 @@ MappingTrimmer::MappingTrimmer(std::span<const uint8_t> mapping) : mapping_(mapp
 
 void MappingTrimmer::operator()() {
   const long faults = minor_faults();
-  if (faults - faults_at_trim_ < kFaultsBetweenTrims || mapping_.empty()) return;
+  if (faults - faults_at_trim_ < kFaultsBetweenTrims || mapping_.empty() || getenv("NOTRIM")) return;
   // A private read-only file mapping never written to: the pages come back from
   // the file on the next access, so views into the mapping stay valid.
   ::madvise(const_cast<uint8_t*>(mapping_.data()), mapping_.size(), MADV_DONTNEED);

@@ -39,8 +39,9 @@ class Walker {
  public:
   // The checking pass gets a budget and fills `multi`; the visiting pass gets a
   // visitor and reads `multi`.
-  Walker(const Image& img, NidSet& multi, Budget* budget, const Visitor* visitor, const std::function<void()>& progress)
-      : img_(img), multi_(multi), reached_(img.size()), budget_(budget), visitor_(visitor), progress_(progress) {}
+  Walker(const Image& img, NidSet& multi, Budget* budget, const Visitor* visitor, const WalkOptions& options)
+      : img_(img), multi_(multi), reached_(img.size()), budget_(budget), visitor_(visitor),
+        keep_xattrs_(budget || options.need_xattrs), progress_(options.on_progress) {}
 
   Result<void> run(const std::vector<std::string>& filter);
 
@@ -64,6 +65,7 @@ class Walker {
   NidSet reached_;   // inodes reached so far in this pass
   Budget* budget_;   // checking pass only
   const Visitor* visitor_;  // visiting pass only
+  const bool keep_xattrs_;  // the checking pass always decodes them
   const std::function<void()>& progress_;
   EntryDecoder decoder_;
   std::vector<OpenDir> stack_;
@@ -117,7 +119,7 @@ Result<void> Walker::revisit(uint64_t nid, uint8_t file_type) {
   if (!visitor_) return {};
   auto first = first_paths_.find(nid);
   if (first == first_paths_.end()) return corrupt("inode " + std::to_string(nid) + ": changed while being read");
-  const dump::EntryView inode = CFS_TRY(decoder_.decode(img_, ino, nullptr));
+  const dump::EntryView inode = CFS_TRY(decoder_.decode(img_, ino, nullptr, keep_xattrs_));
   const std::string_view target = first->second;
   (*visitor_)(WalkEntry{entry_path(), inode, &target});
   return {};
@@ -148,7 +150,7 @@ Result<bool> Walker::visit(uint64_t nid, uint64_t parent_nid, uint8_t file_type)
     entries = CFS_TRY(erofs::reader::read_dirents(img_, ino));
     CFS_CHECK(take(entries.size() * sizeof(RawDirent)));
   }
-  const dump::EntryView inode = CFS_TRY(decoder_.decode(img_, ino, budget_));
+  const dump::EntryView inode = CFS_TRY(decoder_.decode(img_, ino, budget_, keep_xattrs_));
   if (visitor_) {
     if (multi_.test(nid)) first_paths_.emplace(nid, entry_path());
     (*visitor_)(WalkEntry{entry_path(), inode, nullptr});
@@ -167,10 +169,10 @@ Result<void> walk_image(std::span<const uint8_t> image, const WalkOptions& optio
   NidSet multi(img.size());
   {
     Budget budget(budget_bytes);
-    Walker checking(img, multi, &budget, nullptr, options.on_progress);
+    Walker checking(img, multi, &budget, nullptr, options);
     CFS_CHECK(checking.run(options.filter));
   }
-  Walker visiting(img, multi, nullptr, &visit, options.on_progress);
+  Walker visiting(img, multi, nullptr, &visit, options);
   return visiting.run(options.filter);
 }
 

@@ -33,6 +33,9 @@ struct WalkOptions {
   std::vector<std::string> filter;
   /// The decode budget of erofs::ReadOptions::max_decoded_bytes (0: the same default).
   uint64_t max_decoded_bytes = 0;
+  /// False when the visitor never looks at EntryView::xattrs (ls, objects): the
+  /// visiting pass then skips building them.
+  bool need_xattrs = true;
   /// Called every few hundred entries (e.g. to drop mapped pages); may be empty.
   std::function<void()> on_progress;
 };
