@@ -49,7 +49,7 @@ bench_one() {
 make_image 1
 make_image 16
 echo "# $(uptime)"
-echo "# images: c1 $(stat -c %s "$work/c1.cfs") bytes, c16 $(stat -c %s "$work/c16.cfs") bytes; $runs runs each, medians"
+echo "# images: c1 $(stat -L -c %s "$work/c1.cfs") bytes, c16 $(stat -L -c %s "$work/c16.cfs") bytes; $runs runs each, medians"
 for img in "$work/c1.cfs" "$work/c16.cfs"; do
   for cmd in dump ls objects; do bench_one "$img" "$cmd"; done
 done
