@@ -79,7 +79,7 @@ MappingTrimmer::MappingTrimmer(std::span<const uint8_t> mapping) : mapping_(mapp
 
 void MappingTrimmer::operator()() {
   const long faults = minor_faults();
-  if (faults - faults_at_trim_ < kFaultsBetweenTrims || mapping_.empty() || getenv("NOTRIM")) return;
+  if (faults - faults_at_trim_ < kFaultsBetweenTrims || mapping_.empty()) return;
   // A private read-only file mapping never written to: the pages come back from
   // the file on the next access, so views into the mapping stay valid.
   ::madvise(const_cast<uint8_t*>(mapping_.data()), mapping_.size(), MADV_DONTNEED);
