@@ -4,12 +4,12 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
-#include <set>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "dump/print.hpp"
 #include "erofs/reader/reader.hpp"
+#include "stream/listing.hpp"
 #include "util/hex.hpp"
 #include "util/unique_fd.hpp"
 
@@ -18,6 +18,18 @@ namespace cfs::info {
 void write_stdout(std::string_view text) {
   if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) die(std::string("stdout: ") + std::strerror(errno));
 }
+
+namespace {
+
+// missing-objects: the object is not found under the basedir.
+bool is_missing(int basedir_fd, std::string_view payload) {
+  size_t skip = payload.find_first_not_of('/');
+  std::string rel(skip == std::string_view::npos ? std::string_view() : payload.substr(skip));
+  struct stat st;
+  return ::fstatat(basedir_fd, rel.c_str(), &st, AT_EMPTY_PATH) < 0;
+}
+
+}  // namespace
 
 tree::Tree load_image_or_die(const std::string& path, const std::vector<std::string>& filter) {
   auto image = erofs::MappedImage::open(path);
@@ -29,35 +41,54 @@ tree::Tree load_image_or_die(const std::string& path, const std::vector<std::str
   return std::move(tree).value();
 }
 
+namespace {
+
+// Runs `list` over the image at `path` (mapped read-only, its pages trimmed as the
+// walk goes); dies with one message on failure, as load_image_or_die.
+template <class List>
+void stream_image_or_die(const std::string& path, const std::vector<std::string>& filter, List&& list) {
+  auto image = erofs::MappedImage::open(path);
+  if (!image) die("Failed to open '" + path + "': " + image.error().msg);
+  stream::MappingTrimmer trimmer(image->bytes());
+  stream::WalkOptions options;
+  options.filter = filter;
+  options.on_progress = [&trimmer] { trimmer(); };
+  auto listed = list(image->bytes(), options);
+  if (!listed) die(path + ": " + listed.error().msg);
+}
+
+}  // namespace
+
+// Streamed: the image is walked twice (checked, then printed) and never held as a
+// tree, so memory stays small whatever the image size (lib/stream/walk.hpp).
 int run_ls_or_dump(const Options& o) {
   for (const auto& path : o.args) {
-    tree::Tree tree = load_image_or_die(path, o.filter);
-    if (o.command == "ls")
-      dump::print_ls(*tree.root(), write_stdout);
-    else
-      dump::print_dump(*tree.root(), write_stdout);
+    stream_image_or_die(path, o.filter, [&o](std::span<const uint8_t> bytes, const stream::WalkOptions& options) {
+      return o.command == "ls" ? stream::print_ls(bytes, options, write_stdout)
+                               : stream::print_dump(bytes, options, write_stdout);
+    });
   }
   return 0;
 }
 
 int run_objects(const Options& o, int basedir_fd) {
-  std::set<std::string> objects;
-  std::function<bool(const std::string&)> keep;
-  if (o.command == "missing-objects") {
-    keep = [basedir_fd](const std::string& payload) {
-      // C: fstatat(basedir, payload without leading '/', AT_EMPTY_PATH) fails.
-      size_t skip = payload.find_first_not_of('/');
-      std::string rel = skip == std::string::npos ? "" : payload.substr(skip);
-      struct stat st;
-      return ::fstatat(basedir_fd, rel.c_str(), &st, AT_EMPTY_PATH) < 0;
-    };
-  }
+  stream::ObjectSet objects;
   for (const auto& path : o.args) {
-    tree::Tree tree = load_image_or_die(path, o.filter);
-    dump::collect_objects(*tree.root(), keep, objects);
+    stream_image_or_die(path, o.filter, [&objects](std::span<const uint8_t> bytes, const stream::WalkOptions& options) {
+      return stream::collect_objects(bytes, options, objects);
+    });
   }
+  const bool only_missing = o.command == "missing-objects";
   std::string out;
-  for (const auto& obj : objects) (out += obj) += '\n';  // raw, unescaped, as C
+  objects.for_each_sorted([&](std::string_view payload) {
+    // C: fstatat(basedir, payload without leading '/', AT_EMPTY_PATH) fails.
+    if (only_missing && !is_missing(basedir_fd, payload)) return;
+    (out += payload) += '\n';  // raw, unescaped, as C
+    if (out.size() >= 256 * 1024) {
+      write_stdout(out);
+      out.clear();
+    }
+  });
   write_stdout(out);
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "dump/escape.hpp"
 
+#include <array>
+
 #include "util/hex.hpp"
 
 namespace cfs::dump {
@@ -42,31 +44,53 @@ Result<std::string_view> unescape_into(std::string_view field, std::string& scra
   return std::string_view(scratch);
 }
 
-void append_escaped(std::string& out, std::string_view value, unsigned flags) {
+namespace {
+
+// True for a byte printed as itself. C locale: isgraph is 0x21-0x7e, isprint
+// adds the space (kept with NOESCAPE_SPACE).
+constexpr bool prints_as_is(unsigned char c, unsigned flags) {
+  if (c >= 0x21 && c <= 0x7e) return c != '\\' && !(c == '=' && (flags & ESCAPE_EQUAL));
+  return c == ' ' && (flags & NOESCAPE_SPACE);
+}
+
+// prints_as_is for each byte under each combination of the two flags it reads.
+constexpr auto kAsIs = [] {
+  std::array<std::array<bool, 256>, 4> t{};
+  for (unsigned f = 0; f < 4; ++f)
+    for (unsigned c = 0; c < 256; ++c) t[f][c] = prints_as_is(static_cast<unsigned char>(c), f);
+  return t;
+}();
+
+void append_escape(std::string& out, unsigned char c) {
   static const char digits[] = "0123456789abcdef";
+  switch (c) {
+    case '\\': out += "\\\\"; return;
+    case '\n': out += "\\n"; return;
+    case '\r': out += "\\r"; return;
+    case '\t': out += "\\t"; return;
+    default: break;
+  }
+  const char hex[4] = {'\\', 'x', digits[c >> 4], digits[c & 0xf]};
+  out.append(hex, 4);
+}
+
+}  // namespace
+
+void append_escaped(std::string& out, std::string_view value, unsigned flags) {
   if ((flags & ESCAPE_LONE_DASH) && value == "-") {
     out += "\\x2d";
     return;
   }
-  for (char ch : value) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '\\': out += "\\\\"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      default: break;
-    }
-    // C locale: isgraph is 0x21-0x7e, isprint adds the space.
-    bool printable = (flags & NOESCAPE_SPACE) ? (c >= 0x20 && c <= 0x7e) : (c >= 0x21 && c <= 0x7e);
-    bool hex = !printable || (c == '=' && (flags & ESCAPE_EQUAL));
-    if (hex) {
-      out += "\\x";
-      out += digits[c >> 4];
-      out += digits[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
+  // Runs of plain bytes are appended in one piece (a dump is mostly those).
+  const auto& as_is = kAsIs[flags & (NOESCAPE_SPACE | ESCAPE_EQUAL)];
+  size_t i = 0;
+  while (i < value.size()) {
+    size_t j = i;
+    while (j < value.size() && as_is[static_cast<unsigned char>(value[j])]) ++j;
+    out.append(value.data() + i, j - i);
+    if (j == value.size()) break;
+    append_escape(out, static_cast<unsigned char>(value[j]));
+    i = j + 1;
   }
 }
 

@@ -1,12 +1,10 @@
 #include "dump/print.hpp"
 
-#include <charconv>
 #include <sys/stat.h>
 #include <utility>
 #include <vector>
 
-#include "dump/escape.hpp"
-#include "util/hex.hpp"
+#include "dump/entry.hpp"
 
 namespace cfs::dump {
 namespace {
@@ -24,15 +22,9 @@ class Buffer {
   Buffer& operator=(const Buffer&) = delete;
 
   std::string& text() { return text_; }
+  // Called after each line (the line formatters end it with '\n').
   void end_line() {
-    text_ += '\n';
     if (text_.size() >= kFlushAt) flush();
-  }
-  template <class T>
-  void number(T v, int base = 10) {
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof buf, v, base);
-    text_.append(buf, r.ptr);
   }
 
  private:
@@ -63,81 +55,54 @@ void walk(const Node& root, bool with_root, Visit visit) {
   }
 }
 
-void ls_line(const Node& node, const std::string& path, Buffer& b) {
-  std::string& t = b.text();
-  append_escaped(t, path, NOESCAPE_SPACE);
-  // matches C: a hardlink entry has no inode fields of its own (mode 0), so it
-  // prints as a bare path.
-  uint32_t type = node.is_hardlink() ? 0 : node.type();
-  if (type == S_IFDIR) {
-    t += "/\t";
-  } else if (type == S_IFLNK) {
-    t += "\t-> ";
-    append_escaped(t, node.payload.value_or(tree::Str()), ESCAPE_STANDARD);
-  } else if (type == S_IFREG && node.payload) {
-    t += "\t@ ";
-    append_escaped(t, *node.payload, ESCAPE_STANDARD);
-  }
+// The printed fields of `node`'s inode, as views into the node; `xattrs` holds
+// the xattr views (reused from line to line).
+EntryView view_of(const Node& node, std::vector<XattrView>& xattrs) {
+  xattrs.clear();
+  for (const auto& x : node.xattrs) xattrs.push_back({x.name, x.value});
+  EntryView e;
+  e.mode = node.mode;
+  e.nlink = node.nlink;
+  e.uid = node.uid;
+  e.gid = node.gid;
+  e.rdev = node.rdev;
+  e.size = node.size;
+  e.mtime_sec = node.mtime_sec;
+  e.mtime_nsec = node.mtime_nsec;
+  if (node.payload) e.payload = std::string_view(*node.payload);
+  e.content = node.content;
+  if (node.digest) e.digest = *node.digest;
+  e.xattrs = xattrs;
+  return e;
+}
+
+void ls_line(const Node& node, const std::string& path, Buffer& b, std::vector<XattrView>& xattrs) {
+  append_ls_line(b.text(), path, view_of(node.target(), xattrs), node.is_hardlink());
   b.end_line();
 }
 
-void dump_fields(const Node& node, Buffer& b) {
+void dump_line(const Node& node, const std::string& path, Buffer& b, std::vector<XattrView>& xattrs) {
   const Node& t = node.target();
-  std::string& s = b.text();
-  s += ' ';
-  b.number(t.size);
-  s += ' ';
-  if (node.is_hardlink()) s += '@';
-  b.number(t.mode, 8);
-  for (uint64_t v : {uint64_t{t.nlink}, uint64_t{t.uid}, uint64_t{t.gid}, uint64_t{t.rdev}}) {
-    s += ' ';
-    b.number(v);
-  }
-  s += ' ';
-  b.number(t.mtime_sec);
-  s += '.';
-  b.number(t.mtime_nsec);
-  s += ' ';
-  if (node.is_hardlink())
-    append_escaped(s, tree::Tree::path_of(t), ESCAPE_LONE_DASH);
-  else if (t.payload)
-    append_escaped(s, *t.payload, ESCAPE_LONE_DASH);
-  else
-    s += '-';
-  s += ' ';
-  // matches C: content prints with the inode size as its length, so a file turned
-  // back into a whiteout (size 0) that had content prints an empty field.
-  if (t.content.empty())
-    s += '-';
-  else
-    append_escaped(s, std::string_view(t.content).substr(0, t.size), ESCAPE_LONE_DASH);
-  s += ' ';
-  if (t.digest)
-    s += to_hex(*t.digest);
-  else
-    s += '-';
-  for (const auto& x : t.xattrs) {
-    s += ' ';
-    append_escaped(s, x.name, ESCAPE_EQUAL);
-    s += '=';
-    append_escaped(s, x.value, ESCAPE_EQUAL);
-  }
+  std::string target_path;
+  std::string_view target_view;
+  if (node.is_hardlink()) target_view = target_path = tree::Tree::path_of(t);
+  append_dump_line(b.text(), path.empty() ? "/" : path, view_of(t, xattrs),
+                   node.is_hardlink() ? &target_view : nullptr);
+  b.end_line();
 }
 
 }  // namespace
 
 void print_ls(const Node& root, const TextSink& out) {
   Buffer b(out);
-  walk(root, false, [&b](const Node& n, const std::string& path) { ls_line(n, path, b); });
+  std::vector<XattrView> xattrs;
+  walk(root, false, [&b, &xattrs](const Node& n, const std::string& path) { ls_line(n, path, b, xattrs); });
 }
 
 void print_dump(const Node& root, const TextSink& out) {
   Buffer b(out);
-  walk(root, true, [&b](const Node& n, const std::string& path) {
-    append_escaped(b.text(), path.empty() ? "/" : path, ESCAPE_STANDARD);
-    dump_fields(n, b);
-    b.end_line();
-  });
+  std::vector<XattrView> xattrs;
+  walk(root, true, [&b, &xattrs](const Node& n, const std::string& path) { dump_line(n, path, b, xattrs); });
 }
 
 void collect_objects(const Node& root, const std::function<bool(const std::string&)>& keep,

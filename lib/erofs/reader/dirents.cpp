@@ -1,4 +1,5 @@
 // Directory blocks -> entries, with every offset and name checked.
+#include <cstring>
 #include <string>
 
 #include "erofs/reader/decode.hpp"
@@ -12,7 +13,7 @@ constexpr uint64_t kDirent = sizeof(fmt::erofs_dirent);
 Result<void> check_name(std::string_view name, const std::string& where) {
   if (name.empty()) return corrupt(where + ": empty directory entry name");
   if (name.size() > fmt::LCFS_MAX_NAME_LENGTH) return make_error(ENAMETOOLONG, where + ": name too long");
-  if (name.find_first_of(std::string_view("/\0", 2)) != std::string_view::npos)
+  if (std::memchr(name.data(), '/', name.size()) || std::memchr(name.data(), 0, name.size()))
     return corrupt(where + ": directory entry name holds '/' or NUL");
   return {};
 }

@@ -89,35 +89,36 @@ Result<Inode> read_inode(const Image& img, uint64_t nid) {
   Inode ino;
   ino.nid = nid;
   ino.pos = add_sat(img.meta_start(), mul_sat(nid, fmt::EROFS_SLOTSIZE));
-  const std::string where = "inode " + std::to_string(nid);
+  // Built only for a message: this runs for every entry of a listing.
+  auto where = [nid] { return "inode " + std::to_string(nid); };
   auto i_format = img.read<fmt::le16>(ino.pos);
-  if (!i_format) return corrupt(where + ": nid out of range");
+  if (!i_format) return corrupt(where() + ": nid out of range");
   // Bits 0-3: layout version and data layout; higher bits are unknown features.
-  if (*i_format >> 4) return corrupt(where + ": unknown i_format bits");
+  if (*i_format >> 4) return corrupt(where() + ": unknown i_format bits");
   ino.layout = (*i_format >> fmt::EROFS_I_DATALAYOUT_BIT) & fmt::EROFS_I_DATALAYOUT_MASK;
   if (ino.layout != fmt::EROFS_INODE_FLAT_PLAIN && ino.layout != fmt::EROFS_INODE_FLAT_INLINE &&
       ino.layout != fmt::EROFS_INODE_CHUNK_BASED)
-    return corrupt(where + ": unsupported data layout " + std::to_string(ino.layout));
+    return corrupt(where() + ": unsupported data layout " + std::to_string(ino.layout));
   uint64_t isize;
   uint16_t icount;
   if ((*i_format & fmt::EROFS_I_VERSION_MASK) == fmt::EROFS_INODE_LAYOUT_COMPACT) {
     auto c = img.read<fmt::erofs_inode_compact>(ino.pos);
-    if (!c) return corrupt(where + ": truncated");
+    if (!c) return corrupt(where() + ": truncated");
     fill_compact(ino, *c, img);
     isize = sizeof(fmt::erofs_inode_compact);
     icount = c->i_xattr_icount;
   } else {
     auto e = img.read<fmt::erofs_inode_extended>(ino.pos);
-    if (!e) return corrupt(where + ": truncated");
+    if (!e) return corrupt(where() + ": truncated");
     fill_extended(ino, *e);
     isize = sizeof(fmt::erofs_inode_extended);
     icount = e->i_xattr_icount;
   }
-  if (!tree::is_valid_file_type(ino.mode)) return corrupt(where + ": unknown file type in mode");
+  if (!tree::is_valid_file_type(ino.mode)) return corrupt(where() + ": unknown file type in mode");
   ino.xattr_pos = ino.pos + isize;
   ino.xattr_size = fmt::xattr_ibody_size(icount);
   ino.tail_pos = ino.xattr_pos + ino.xattr_size;
-  if (!img.bytes(ino.xattr_pos, ino.xattr_size)) return corrupt(where + ": xattr area outside the image");
+  if (!img.bytes(ino.xattr_pos, ino.xattr_size)) return corrupt(where() + ": xattr area outside the image");
   return ino;
 }
 
