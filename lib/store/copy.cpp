@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <fcntl.h>
 #include <linux/fs.h>
 #include <span>
 #include <sys/ioctl.h>
@@ -28,14 +29,30 @@ bool copy_range_unsupported(int errnum) {
 }
 
 constexpr size_t kCopyBufferSize = size_t{1} << 20;
+// Copied bytes between two writeback kicks.
+constexpr uint64_t kWritebackStep = uint64_t{64} << 20;
+
+// Starts writing [begin, end) of dst to disk without waiting: the publishing
+// syncfs later finds a big object mostly written instead of writing it all then.
+void start_writeback(int dst, uint64_t begin, uint64_t end) {
+  ::sync_file_range(dst, static_cast<off_t>(begin), static_cast<off_t>(end - begin), SYNC_FILE_RANGE_WRITE);
+}
 
 // copy_file_range of [*off, end) at the same offsets in dst. Stops early (returns
 // true in `unsupported`) where the kernel cannot do it for these files.
 Result<void> copy_range_in_kernel(int src, int dst, loff_t& off, uint64_t end, bool& unsupported) {
+  uint64_t unflushed = static_cast<uint64_t>(off);
   while (static_cast<uint64_t>(off) < end) {
     loff_t out_off = off;
-    ssize_t n = ::copy_file_range(src, &off, dst, &out_off, end - static_cast<uint64_t>(off), 0);
-    if (n > 0) continue;
+    uint64_t step = std::min(end - static_cast<uint64_t>(off), kWritebackStep);
+    ssize_t n = ::copy_file_range(src, &off, dst, &out_off, step, 0);
+    if (n > 0) {
+      if (static_cast<uint64_t>(off) - unflushed >= kWritebackStep || static_cast<uint64_t>(off) == end) {
+        start_writeback(dst, unflushed, static_cast<uint64_t>(off));
+        unflushed = static_cast<uint64_t>(off);
+      }
+      continue;
+    }
     if (n == 0) return make_error(EIO, "file shrank while being copied");
     if (errno == EINTR) continue;
     if (!copy_range_unsupported(errno)) return errno_error(errno, "copy");
@@ -59,7 +76,7 @@ Result<void> pwrite_all(int fd, std::span<const uint8_t> data, uint64_t off) {
 // pread/pwrite of [off, end) at the same offsets in dst.
 Result<void> copy_range_by_reads(int src, int dst, uint64_t off, uint64_t end, std::vector<uint8_t>& buf) {
   if (buf.empty()) buf.resize(kCopyBufferSize);
-  while (off < end) {
+  for (uint64_t unflushed = off; off < end;) {
     ssize_t n = ::pread(src, buf.data(), static_cast<size_t>(std::min<uint64_t>(buf.size(), end - off)),
                         static_cast<off_t>(off));
     if (n < 0 && errno == EINTR) continue;
@@ -67,6 +84,10 @@ Result<void> copy_range_by_reads(int src, int dst, uint64_t off, uint64_t end, s
     if (n == 0) return make_error(EIO, "file shrank while being copied");
     CFS_CHECK(pwrite_all(dst, {buf.data(), static_cast<size_t>(n)}, off));
     off += static_cast<uint64_t>(n);
+    if (off - unflushed >= kWritebackStep || off == end) {
+      start_writeback(dst, unflushed, off);
+      unflushed = off;
+    }
   }
   return {};
 }
