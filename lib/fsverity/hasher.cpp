@@ -172,6 +172,7 @@ void Hasher::Impl::emit_data_pair(const uint8_t* two_blocks) {
 
 void Hasher::Impl::update(std::span<const uint8_t> in) {
   constexpr size_t kPair = 2 * kBlockSize;
+  if (in.empty()) return;  // its data() may be null, which memcpy must not see
   size += in.size();
   if (pending_fill > 0) {
     size_t take = std::min(kPair - pending_fill, in.size());
