@@ -177,7 +177,9 @@ int lcfs_node_set_from_content(lcfs_node_s* node, int dirfd, const char* fname, 
     UniqueFd fd(::openat(dirfd, fname, O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) return -1;
     if (do_digest) {
-      if (lcfs_node_set_fsverity_from_fd(node, fd.get()) < 0) return -1;
+      uint8_t digest[LCFS_DIGEST_SIZE];
+      if (cfs::capi::compute_whole_file_digest(digest, fd.get()) < 0) return -1;
+      lcfs_node_set_fsverity_digest(node, digest);
       if (by_digest && lcfs_node_set_payload(node, object_path(node->digest->data()).c_str()) < 0) return -1;
       if (!keep_digest) node->digest.reset();  // only needed for the payload
       ::lseek(fd.get(), 0, SEEK_SET);

@@ -111,4 +111,10 @@ inline size_t xattr_space_estimate(size_t name_len, size_t value_len, bool first
 inline constexpr size_t kExternalXattrBudget = LCFS_INODE_EXTERNAL_XATTR_MAX;
 inline constexpr size_t kInternalXattrBudget = UINT16_MAX;
 
+/// The SHA-256 fs-verity digest of all of `fd`'s contents, as reading it from
+/// offset 0 to its end gives: a regular file through fsverity::digest_of_file
+/// (holes not read, big files on all CPUs), anything else read. 0, or -1 with
+/// errno ENODATA when reading fails (C's error for it).
+int compute_whole_file_digest(uint8_t* digest, int fd);
+
 }  // namespace cfs::capi

@@ -1,11 +1,13 @@
 // fs-verity helpers of the C API, over lib/fsverity.
 #include <linux/fsverity.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
 
 #include "fsverity/fsverity.hpp"
+#include "util/cpus.hpp"
 #include "libcomposefs/lcfs-mount.h"  // ENOVERITY, EWRONGVERITY
 #include "node.hpp"
 
@@ -24,6 +26,19 @@ ssize_t read_fd(void* file, void* buf, size_t count) {
 void store(uint8_t* out, const cfs::fsverity::Digest& digest) { std::memcpy(out, digest.data(), digest.size()); }
 
 }  // namespace
+
+int cfs::capi::compute_whole_file_digest(uint8_t* digest, int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    auto d = cfs::fsverity::digest_of_file(fd, static_cast<uint64_t>(st.st_size), cfs::fsverity::HashAlg::sha256,
+                                           {.threads = cfs::available_cpus()});
+    if (!d) return fail(ENODATA);
+    store(digest, *d);
+    return 0;
+  }
+  if (::lseek(fd, 0, SEEK_SET) < 0) return -1;
+  return lcfs_compute_fsverity_from_fd(digest, fd);
+}
 
 extern "C" {
 
@@ -80,7 +95,7 @@ int lcfs_fd_get_fsverity(uint8_t* digest, int fd) {
   if (r == 0) return 0;
   if (r != -ENOVERITY) return r;
   if (::lseek(fd, 0, SEEK_SET) < 0) return -errno;
-  return lcfs_compute_fsverity_from_fd(digest, fd);
+  return guarded<int>(-1, [&] { return cfs::capi::compute_whole_file_digest(digest, fd); });
 }
 
 int lcfs_fd_enable_fsverity(int fd) {

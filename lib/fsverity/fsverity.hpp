@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -14,6 +15,7 @@
 
 #include "format/digest.hpp"
 #include "util/result.hpp"
+#include "util/thread_budget.hpp"
 
 namespace cfs::fsverity {
 
@@ -41,6 +43,10 @@ class Hasher {
   /// Appends `data` to the file contents being measured.
   void update(std::span<const uint8_t> data);
 
+  /// Appends `bytes` zero bytes (a hole). Whole blocks of zeros are not hashed:
+  /// every all-zero subtree has a constant hash, so any size costs O(log size).
+  void update_zeros(uint64_t bytes);
+
   /// Returns the digest of everything passed to update() since construction or
   /// the previous finish(), then resets to the empty state (buffers are kept).
   Digest finish();
@@ -48,6 +54,26 @@ class Hasher {
   /// Bytes passed to update() since construction or the previous finish().
   uint64_t size() const;
   HashAlg alg() const;
+
+  // One file's tree split over threads: the file is cut at multiples of
+  // subtree_size(alg, L), each piece hashed by its own Hasher up to level L
+  // (finish_subtree), and the pieces' hashes appended in order to one Hasher
+  // (append_subtree), which then finish()es the file as if it had read it all.
+
+  /// Bytes of data under one block of tree level `level` + 1: 4096 times
+  /// (4096 / hash size) to the power `level` (level 1: 512 KiB with SHA-256,
+  /// 256 KiB with SHA-512).
+  static uint64_t subtree_size(HashAlg alg, unsigned level);
+
+  /// For 1 to subtree_size(alg(), level) bytes passed since the last reset: the
+  /// hash they contribute at `level` (their blocks and tree blocks zero-padded, as
+  /// the last piece of a file is), then resets like finish().
+  Digest finish_subtree(unsigned level);
+
+  /// Appends a piece hashed elsewhere: `root` from finish_subtree(level), standing
+  /// for `bytes` bytes (subtree_size(alg(), level), except for the file's last
+  /// piece). size() must be a multiple of subtree_size(alg(), level).
+  void append_subtree(const Digest& root, unsigned level, uint64_t bytes);
 
  private:
   struct Impl;
@@ -72,8 +98,29 @@ cfs::Result<Digest> digest_of_fd(int fd, HashAlg alg = HashAlg::sha256);
 /// files in a row allocates nothing per file. `hasher` must be fresh or finished.
 cfs::Result<Digest> digest_of_fd(int fd, Hasher& hasher, std::span<uint8_t> buffer);
 
+/// Files at least this big are hashed on several threads by digest_of_file();
+/// smaller ones would spend more on starting threads than they save.
+inline constexpr uint64_t kParallelMinSize = uint64_t{4} << 20;
+
+/// How digest_of_file() may spread one file over threads.
+struct FileDigestOptions {
+  unsigned threads = 1;                      // threads at most, the caller's included
+  ThreadBudget* budget = nullptr;            // if set, extra threads only for its free tokens
+  std::atomic<uint64_t>* progress = nullptr;  // if set, bytes hashed (holes too) are added
+};
+
+/// fs-verity digest of the first `size` bytes of the regular file `fd`, read with
+/// pread (the file offset is left anywhere). Holes (SEEK_DATA / SEEK_HOLE) are not
+/// read but hashed as zeros in O(log size); filesystems without SEEK_DATA are
+/// read whole. Files of kParallelMinSize bytes or more are cut into pieces at
+/// subtree boundaries, hashed on up to `options.threads` threads, memory bounded
+/// (a few hundred KiB of piece hashes at a time). A file shorter than `size`
+/// fails with EIO.
+cfs::Result<Digest> digest_of_file(int fd, uint64_t size, HashAlg alg, const FileDigestOptions& options = {});
+
 /// The fs-verity digest of an open file: the kernel's measurement when verity is
-/// enabled, else computed from its contents from offset 0 (C: lcfs_fd_get_fsverity).
+/// enabled, else computed from its contents from offset 0 (C: lcfs_fd_get_fsverity),
+/// through digest_of_file() on all CPUs for a regular file.
 cfs::Result<Digest> file_digest(int fd, HashAlg alg = HashAlg::sha256);
 
 /// The kernel's measurement of a verity-enabled file (FS_IOC_MEASURE_VERITY).

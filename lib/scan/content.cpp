@@ -12,6 +12,7 @@
 #include "format/composefs.hpp"
 #include "scan/scan.hpp"
 #include "util/io.hpp"
+#include "util/thread_budget.hpp"
 
 namespace cfs::scan {
 namespace {
@@ -41,10 +42,17 @@ struct ContentReader::State {
   bool closed = false;
   std::optional<Error> error;
   std::vector<std::thread> threads;
+  // One token per thread: a worker holds one while it reads a file, and a big
+  // file's digest borrows the tokens of idle workers for extra threads. So one
+  // huge file uses every CPU, and many files never run more threads than CPUs.
+  unsigned thread_count;
+  ThreadBudget budget;
 
-  State(store::ObjectStore* s, Progress& p, fsverity::HashAlg a) : store(s), progress(p), alg(a) {}
+  State(store::ObjectStore* s, Progress& p, fsverity::HashAlg a, unsigned n)
+      : store(s), progress(p), alg(a), thread_count(n), budget(n) {}
   void worker();
   Result<void> read_one(FileWork& work, std::vector<uint8_t>& buf, fsverity::Hasher& hasher);
+  Result<void> read_big(int fd, tree::Node& node, const std::string& shown);
   Result<void> read_small_pair(FileWork& a, FileWork& b, std::vector<uint8_t>& buf);
   Result<void> read_contents(int fd, tree::Node& node, const std::string& shown, std::vector<uint8_t>& buf,
                              fsverity::Hasher& hasher);
@@ -89,6 +97,7 @@ void ContentReader::State::worker() {
         queue.pop_front();
       }
     }
+    BudgetLease cpu(&budget);  // waits while a big file's threads use every CPU
     auto r = partner ? read_small_pair(work, *partner, buf) : read_one(work, buf, hasher);
     if (!r) {
       std::lock_guard lock(mutex);
@@ -154,8 +163,21 @@ Result<void> ContentReader::State::read_one(FileWork& work, std::vector<uint8_t>
     return {};
   }
   UniqueFd fd = CFS_TRY(open_file(work, shown));
-  CFS_CHECK(read_contents(fd.get(), node, shown, buf, hasher));
+  if (node.size >= fsverity::kParallelMinSize)
+    CFS_CHECK(read_big(fd.get(), node, shown));
+  else
+    CFS_CHECK(read_contents(fd.get(), node, shown, buf, hasher));
   return finish_file(work, fd.get(), shown);
+}
+
+// A big file (far above the inline size): holes skipped, on the idle CPUs too.
+Result<void> ContentReader::State::read_big(int fd, tree::Node& node, const std::string& shown) {
+  fsverity::FileDigestOptions options{.threads = thread_count, .budget = &budget, .progress = &progress.bytes_done};
+  auto digest = fsverity::digest_of_file(fd, node.size, alg, options);
+  if (!digest) return make_error(digest.error().errnum, shown + ": " + digest.error().msg);
+  node.digest = strings->keep_value(*digest);
+  node.payload = strings->keep(store::object_path(*node.digest));
+  return {};
 }
 
 // Two files of one block each: both read, then hashed together.
@@ -187,7 +209,7 @@ Result<void> ContentReader::State::read_small_pair(FileWork& a, FileWork& b, std
 }
 
 ContentReader::ContentReader(unsigned threads, store::ObjectStore* store, Progress& progress, fsverity::HashAlg alg)
-    : state_(std::make_unique<State>(store, progress, alg)) {
+    : state_(std::make_unique<State>(store, progress, alg, std::max(1U, threads))) {
   for (unsigned i = 0; i < std::max(1U, threads); ++i) state_->threads.emplace_back([s = state_.get()] { s->worker(); });
 }
 

@@ -11,6 +11,7 @@
 #include "util/cpus.hpp"
 #include "util/hex.hpp"
 #include "util/io.hpp"
+#include "util/thread_budget.hpp"
 
 namespace cfs::store {
 namespace {
@@ -29,10 +30,15 @@ bool digest_matches_name(const fsverity::Digest& d, const std::string& path) {
 
 class Worker {
  public:
-  Worker(int store_fd, const std::vector<Entry>& objects, std::vector<ObjectHash>& out)
-      : store_fd_(store_fd), objects_(objects), out_(out), buffer_(size_t{1} << 20) {}
+  Worker(int store_fd, const std::vector<Entry>& objects, std::vector<ObjectHash>& out, ThreadBudget& budget,
+         unsigned threads)
+      : store_fd_(store_fd), objects_(objects), out_(out), budget_(budget), threads_(threads),
+        buffer_(size_t{1} << 20) {}
 
   void run(std::atomic<size_t>& next) {
+    // Held until this worker runs out of objects: then a big object still being
+    // hashed by another worker may use this CPU.
+    BudgetLease cpu(&budget_);
     for (;;) {
       size_t start = next.fetch_add(kChunk);
       if (start >= objects_.size()) break;
@@ -54,6 +60,7 @@ class Worker {
     UniqueFd fd(::openat(store_fd_, objects_[i].path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
     if (!fd.valid()) return void(r.error = std::string("cannot open: ") + std::strerror(errno));
     if (measured(fd.get(), i)) return;
+    if (objects_[i].size >= fsverity::kParallelMinSize) return hash_big(fd.get(), i);
     // Small files wait for a partner so two are hashed at once.
     auto n = read_full(fd.get(), std::span<uint8_t>(small_[slot_].data(), small_[slot_].size()));
     if (!n) return void(r.error = "cannot read: " + n.error().msg);
@@ -64,6 +71,16 @@ class Worker {
     if (::lseek(fd.get(), 0, SEEK_SET) < 0) return void(r.error = std::string("cannot read: ") + std::strerror(errno));
     auto d = fsverity::digest_of_fd(fd.get(), sha256 ? hasher_ : hasher512_, buffer_);
     if (!d) return void(r.error = "cannot read: " + d.error().msg);
+    finish(i, *d);
+  }
+
+  // Holes skipped, on the CPUs of workers that have finished.
+  void hash_big(int fd, size_t i) {
+    struct stat st;
+    if (::fstat(fd, &st) < 0) return void(out_[i].error = std::string("cannot read: ") + std::strerror(errno));
+    fsverity::FileDigestOptions options{.threads = threads_, .budget = &budget_};
+    auto d = fsverity::digest_of_file(fd, static_cast<uint64_t>(st.st_size), alg_of_object_path(objects_[i].path), options);
+    if (!d) return void(out_[i].error = "cannot read: " + d.error().msg);
     finish(i, *d);
   }
 
@@ -106,6 +123,8 @@ class Worker {
   int store_fd_;
   const std::vector<Entry>& objects_;
   std::vector<ObjectHash>& out_;
+  ThreadBudget& budget_;
+  unsigned threads_;
   fsverity::Hasher hasher_;
   fsverity::Hasher hasher512_{fsverity::HashAlg::sha512};  // objects of SHA-512 stores
   std::vector<uint8_t> buffer_;
@@ -120,11 +139,14 @@ class Worker {
 std::vector<ObjectHash> hash_objects(int store_fd, const std::vector<Entry>& objects, unsigned threads) {
   std::vector<ObjectHash> out(objects.size());
   if (threads == 0) threads = available_cpus();
+  const unsigned cpus = threads;  // a big object may use them all once the other workers are done
   threads = static_cast<unsigned>(std::min<size_t>(threads, objects.size() / kChunk + 1));
+  ThreadBudget budget(cpus);
   std::atomic<size_t> next{0};
   std::vector<std::thread> pool;
   std::vector<std::unique_ptr<Worker>> workers;
-  for (unsigned t = 0; t < threads; ++t) workers.push_back(std::make_unique<Worker>(store_fd, objects, out));
+  for (unsigned t = 0; t < threads; ++t)
+    workers.push_back(std::make_unique<Worker>(store_fd, objects, out, budget, cpus));
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&, t] { workers[t]->run(next); });
   workers[0]->run(next);
   for (auto& th : pool) th.join();

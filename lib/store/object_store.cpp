@@ -3,12 +3,11 @@
 #include <atomic>
 #include <cerrno>
 #include <fcntl.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/copy.hpp"
 #include "util/hex.hpp"
 #include "util/io.hpp"
 
@@ -16,44 +15,13 @@ namespace cfs::store {
 namespace {
 
 // What the filesystems at hand have refused once is not asked again (they say
-// so for every file alike): reflinks between source and store, and fs-verity.
-std::atomic<bool> g_try_reflink{true};
+// so for every file alike): fs-verity.
 std::atomic<bool> g_try_verity{true};
-
-bool unsupported(int errnum) { return errnum == EOPNOTSUPP || errnum == ENOTTY || errnum == EXDEV || errnum == EINVAL; }
 
 void try_enable_verity(int fd, fsverity::HashAlg alg) {
   if (!g_try_verity.load(std::memory_order_relaxed)) return;
   auto r = fsverity::enable_fd(fd, alg);
   if (!r && (r.error().errnum == EOPNOTSUPP || r.error().errnum == ENOTTY)) g_try_verity.store(false);
-}
-
-// Copies with reflink when the filesystem can share extents, then with
-// copy_file_range (in-kernel), then with read/write.
-Result<void> copy_contents(int src, int dst, uint64_t size) {
-  if (g_try_reflink.load(std::memory_order_relaxed)) {
-    if (::ioctl(dst, FICLONE, src) == 0) return {};
-    if (unsupported(errno)) g_try_reflink.store(false);
-  }
-  loff_t in_off = 0, out_off = 0;
-  while (static_cast<uint64_t>(in_off) < size) {
-    ssize_t n = ::copy_file_range(src, &in_off, dst, &out_off, size - static_cast<uint64_t>(in_off), 0);
-    if (n > 0) continue;
-    if (n == 0) return make_error(EIO, "file shrank while being copied");
-    if (errno == EINTR) continue;
-    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return errno_error(errno, "copy");
-    break;  // not supported here: fall back to read/write from where we are
-  }
-  std::vector<uint8_t> buf(1 << 20);
-  while (static_cast<uint64_t>(in_off) < size) {
-    ssize_t n = ::pread(src, buf.data(), buf.size(), in_off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_error(errno, "read");
-    if (n == 0) return make_error(EIO, "file shrank while being copied");
-    CFS_CHECK(write_all(dst, std::span<const uint8_t>(buf.data(), static_cast<size_t>(n))));
-    in_off += n;
-  }
-  return {};
 }
 
 std::string temp_name() {
@@ -157,7 +125,7 @@ Result<ObjectStore::Pending> ObjectStore::copy_to_anonymous(int src_fd, uint64_t
                                                            const std::string& subdir) {
   UniqueFd dst(::openat(dir_.get(), subdir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644));
   if (!dst.valid()) return errno_error(errno, path_);
-  auto copied = copy_contents(src_fd, dst.get(), size);
+  auto copied = copy_file_contents(src_fd, dst.get(), size);
   if (copied && ::fchmod(dst.get(), 0644) < 0) copied = errno_error(errno, path_);  // readable by all, whatever the umask
   if (!copied) return make_error(copied.error().errnum, "copying " + src_name + " into " + path_ + ": " + copied.error().msg);
   // fs-verity needs a file with no writers: reopen read-only, then drop the writer.
@@ -176,7 +144,7 @@ Result<ObjectStore::Pending> ObjectStore::copy_to_named(int src_fd, uint64_t siz
     dst.reset(::openat(dir_.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!dst.valid() && (errno != EEXIST || attempt > 100)) return errno_error(errno, path_ + "/" + tmp);
   }
-  auto copied = copy_contents(src_fd, dst.get(), size);
+  auto copied = copy_file_contents(src_fd, dst.get(), size);
   if (copied && ::fchmod(dst.get(), 0644) < 0) copied = errno_error(errno, path_ + "/" + tmp);  // readable by all, whatever the umask
   if (!copied) {
     ::unlinkat(dir_.get(), tmp.c_str(), 0);
