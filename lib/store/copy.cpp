@@ -38,6 +38,12 @@ void start_writeback(int dst, uint64_t begin, uint64_t end) {
   ::sync_file_range(dst, static_cast<off_t>(begin), static_cast<off_t>(end - begin), SYNC_FILE_RANGE_WRITE);
 }
 
+// True at the end of a copy big enough to have had writeback started along the
+// way: its tail is started too. Small files are left to the publishing syncfs,
+// which writes thousands of them in one batch (starting each one's writeback on
+// its own made --digest-store of /usr/share/doc 30% slower).
+bool ends_big_copy(uint64_t off, uint64_t end) { return off == end && end >= kWritebackStep; }
+
 // copy_file_range of [*off, end) at the same offsets in dst. Stops early (returns
 // true in `unsupported`) where the kernel cannot do it for these files.
 Result<void> copy_range_in_kernel(int src, int dst, loff_t& off, uint64_t end, bool& unsupported) {
@@ -47,7 +53,7 @@ Result<void> copy_range_in_kernel(int src, int dst, loff_t& off, uint64_t end, b
     uint64_t step = std::min(end - static_cast<uint64_t>(off), kWritebackStep);
     ssize_t n = ::copy_file_range(src, &off, dst, &out_off, step, 0);
     if (n > 0) {
-      if (static_cast<uint64_t>(off) - unflushed >= kWritebackStep || static_cast<uint64_t>(off) == end) {
+      if (static_cast<uint64_t>(off) - unflushed >= kWritebackStep || ends_big_copy(static_cast<uint64_t>(off), end)) {
         start_writeback(dst, unflushed, static_cast<uint64_t>(off));
         unflushed = static_cast<uint64_t>(off);
       }
@@ -84,7 +90,7 @@ Result<void> copy_range_by_reads(int src, int dst, uint64_t off, uint64_t end, s
     if (n == 0) return make_error(EIO, "file shrank while being copied");
     CFS_CHECK(pwrite_all(dst, {buf.data(), static_cast<size_t>(n)}, off));
     off += static_cast<uint64_t>(n);
-    if (off - unflushed >= kWritebackStep || off == end) {
+    if (off - unflushed >= kWritebackStep || ends_big_copy(off, end)) {
       start_writeback(dst, unflushed, off);
       unflushed = off;
     }
