@@ -2,7 +2,7 @@
 """Times ours against a reference build (composefs-c) on 64k, 256k and 1M-entry images.
 
     bench/million-entries.py [--ours BUILD_DIR] --reference TOOLS_DIR [--runs N]
-                             [--copies 1,4,16] [--plot PNG] [--tsv FILE]
+                             [--copies 1,4,16] [--only CMD,...] [--plot PNG] [--tsv FILE]
 
 The inputs are the shipped cs9-x86_64-developer dump 1, 4 and 16 times over
 (bench/multiply-dump.py). For each size: `mkcomposefs --from-file`, `composefs-info
@@ -10,7 +10,8 @@ dump|ls|objects` and `composefs-dump` (image -> image), ours and the reference
 alternating, N runs each; prints the median wall time and median peak RSS, the
 ratios ours/reference, and checks that images and outputs are identical. TOOLS_DIR
 holds the reference mkcomposefs, composefs-info and composefs-dump (composefs-c's
-build/tools). With --plot (needs gnuplot) draws time and peak RSS against entries.
+build/tools). --only keeps some commands (e.g. "info dump,info ls,info objects").
+With --plot (needs gnuplot) draws time and peak RSS against entries.
 Speed is never asserted: these are figures for doc/benchmarks.md."""
 import argparse
 import os
@@ -65,7 +66,7 @@ def commands(t, dump, image, work):
             "info objects": info("objects"), "composefs-dump": cdump}
 
 
-def bench_size(t, copies, runs, work):
+def bench_size(t, copies, runs, work, only):
     dump = f"{work}/in.dump"
     with open(dump, "wb") as f:
         subprocess.run([sys.executable, os.path.join(HERE, "multiply-dump.py"), CS9, str(copies)], stdout=f, check=True)
@@ -74,6 +75,8 @@ def bench_size(t, copies, runs, work):
     subprocess.run([t["ref"]["mk"], "--from-file", dump, image], check=True)
     rows = []
     for name, make in commands(t, dump, image, work).items():
+        if only and name not in only:
+            continue
         samples = {"ours": [], "ref": []}
         for _ in range(runs):
             for who in ("ours", "ref"):
@@ -125,6 +128,7 @@ def main():
     ap.add_argument("--reference", required=True)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--copies", default="1,4,16")
+    ap.add_argument("--only", help="comma-separated command names to run (default: all)")
     ap.add_argument("--plot")
     ap.add_argument("--tsv")
     args = ap.parse_args()
@@ -133,7 +137,7 @@ def main():
     try:
         rows = []
         for copies in map(int, args.copies.split(",")):
-            rows += bench_size(t, copies, args.runs, work)
+            rows += bench_size(t, copies, args.runs, work, args.only.split(",") if args.only else None)
     finally:
         shutil.rmtree(work)
     print(f"{'entries':>9} {'command':<15} {'ours s':>7} {'C s':>7} {'ratio':>6} {'ours MiB':>9} {'C MiB':>7} {'ratio':>6} same")
