@@ -39,7 +39,7 @@ Str SharedArena::keep(std::initializer_list<std::string_view> parts) {
 
 Str SharedArena::intern(std::string_view s) {
   std::lock_guard lock(mutex_);
-  if (auto it = interned_.find(s); it != interned_.end()) return Str::literal(*it);
+  if (auto it = interned_.find(s); it != interned_.end()) return Str(it->data(), it->size());
   Str kept = arena_.keep(s);
   interned_.insert(kept.view());
   return kept;

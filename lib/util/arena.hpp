@@ -46,6 +46,7 @@ class Str {
 
  private:
   friend class Arena;
+  friend class SharedArena;
   constexpr Str(const char* data, size_t size) : data_(data), size_(static_cast<uint32_t>(size)) {}
   const char* data_ = "";
   uint32_t size_ = 0;  // every string a tree holds is below 4 GiB (xattr values: 64 KiB)
