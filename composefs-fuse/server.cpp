@@ -263,7 +263,7 @@ const fuse_lowlevel_ops& operations() {
   return ops;
 }
 
-Server::Server(const fuse::View& view, const fuse::Objects& objects, ServerOptions opts)
+Server::Server(const fuse::View& view, const store::ObjectDirs& objects, ServerOptions opts)
     : view_(view), objects_(objects), opts_(opts), verdicts_(new std::atomic<uint8_t>[view.inode_count() + 1]{}),
       fds_(view, objects, opts.max_cached_fds), prefetcher_(view, fds_) {}
 
