@@ -63,6 +63,7 @@ class Server {
   const store::ObjectDirs& objects_;
   ServerOptions opts_;
   std::unique_ptr<std::atomic<uint8_t>[]> verdicts_;  // 0 unknown, 1 good, 2 bad
+  std::unique_ptr<std::atomic<bool>[]> logged_;       // per inode: its object's failure was logged
   ObjectFdCache fds_;  // before prefetcher_, whose threads use it until joined
   bool no_open_ = false;     // set in init, before any other request
   bool no_opendir_ = false;
