@@ -22,9 +22,13 @@ work=$(mktemp -d /var/tmp/fuse-soak.XXXXXX)
 chmod 755 "$work"
 mnt=$work/mnt
 server=""
+# A normal system makes /dev/fuse 0666 (udev); some containers leave it 0600.
+fuse_mode=$(stat -c %a /dev/fuse)
+[ "$fuse_mode" = 666 ] || chmod 666 /dev/fuse
 cleanup() {
   as_nobody fusermount3 -u "$mnt" 2> /dev/null || umount -l "$mnt" 2> /dev/null || true
   [ -n "$server" ] && wait "$server" 2> /dev/null
+  [ "$fuse_mode" = 666 ] || chmod "$fuse_mode" /dev/fuse
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -35,7 +39,9 @@ chown nobody:nogroup "$mnt" "$work/status"
 chmod -R a+rX "$work/objs" "$work/img.cfs"
 echo "tree: $dir ($(find "$dir" | wc -l) names, $(du -sh "$dir" | cut -f1)); $readers readers for $seconds s as nobody"
 
-as_nobody "$build/composefs-fuse/composefs-fuse" -f -o basedir="$work/objs" "$work/img.cfs" "$mnt" 2> "$work/server.log" &
+# setpriv itself (not the as_nobody function, which a subshell would run) so $!
+# is the server's pid once setpriv has exec'ed it.
+setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$build/composefs-fuse/composefs-fuse" -f -o basedir="$work/objs" "$work/img.cfs" "$mnt" 2> "$work/server.log" &
 server=$!
 for _ in $(seq 100); do findmnt -rn --mountpoint "$mnt" > /dev/null && break; sleep 0.1; done
 findmnt -rn --mountpoint "$mnt" > /dev/null || { echo "mount failed: $(cat "$work/server.log")" >&2; exit 1; }
