@@ -91,7 +91,11 @@ while time.time() < deadline:
     time.sleep(1)
 EOF
 pids+=($!)
+# Samples every 30 s: growth that goes on would show here.
+( while [ "$(date +%s)" -lt "$deadline" ]; do sleep 30; echo "$(sample)" >> "$work/samples"; done ) &
+sampler=$!
 for p in "${pids[@]}"; do wait "$p"; done
+kill $sampler 2> /dev/null || true
 end=$(sample)
 passes=$(cat "$work/status"/* | grep -c '^ok$' || true)
 errors=$(cat "$work/status"/* | grep -c '^error$' || true)
@@ -99,6 +103,8 @@ errors=$(cat "$work/status"/* | grep -c '^error$' || true)
 printf '%-22s %10s %6s\n' "" "RSS (KiB)" "fds"
 printf '%-22s %10s %6s\n' "mounted" $start
 printf '%-22s %10s %6s\n' "after the first pass" $after_first
+n=0
+while read -r line; do n=$((n + 30)); printf '%-22s %10s %6s\n' "after ${n} s" $line; done < "$work/samples"
 printf '%-22s %10s %6s\n' "end" $end
 echo "peak RSS: $(peak) KiB; passes: $passes; failed passes: $errors"
 [ -s "$work/server.log" ] && { echo "server log:"; head -5 "$work/server.log"; }
