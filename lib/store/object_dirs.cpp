@@ -41,10 +41,13 @@ Result<std::string_view> relative_path(std::string_view payload) {
   return rel;
 }
 
-Result<UniqueFd> regular_only(UniqueFd fd) {
+// A regular file has no use for O_NONBLOCK (it only kept a FIFO's open from
+// waiting); it goes, so reads and splices from the object behave as usual.
+Result<UniqueFd> regular_only(UniqueFd fd, ObjectAccess access) {
   struct stat st;
   if (::fstat(fd.get(), &st) < 0) return open_error(errno);
   if (!S_ISREG(st.st_mode)) return not_regular();
+  if (access == ObjectAccess::read && ::fcntl(fd.get(), F_SETFL, 0) < 0) return open_error(errno);
   return fd;
 }
 
@@ -124,10 +127,10 @@ Result<UniqueFd> open_object_beneath(int dir_fd, std::string_view payload, Objec
   const int flags = open_flags(access);
   if (resolution == Resolution::automatic && !g_no_openat2.load(std::memory_order_relaxed)) {
     auto fd = open_with_openat2(dir_fd, std::string(rel), flags);
-    if (fd) return regular_only(std::move(fd).value());
+    if (fd) return regular_only(std::move(fd).value(), access);
     if (fd.error().errnum != ENOSYS) return fd;
   }
-  return regular_only(CFS_TRY(open_by_walk(dir_fd, rel, flags)));
+  return regular_only(CFS_TRY(open_by_walk(dir_fd, rel, flags)), access);
 }
 
 Result<ObjectDirs> ObjectDirs::open(const std::vector<std::string>& dirs) {

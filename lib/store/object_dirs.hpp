@@ -18,7 +18,8 @@ namespace cfs::store {
 
 /// What the caller does with the object.
 enum class ObjectAccess {
-  read,   // O_RDONLY | O_NONBLOCK: its data is read (a FIFO cannot block the open)
+  read,   // O_RDONLY: its data is read (opened O_NONBLOCK so a FIFO cannot block
+          // the open; cleared once the fd is known to be a regular file)
   probe,  // O_PATH: only whether it is there (no read permission needed, as C's
           // missing-objects, which only stats; nothing is opened for reading)
 };

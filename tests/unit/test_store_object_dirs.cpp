@@ -66,7 +66,9 @@ Opened open_in(const HostileStore& s, std::string_view payload, ObjectAccess acc
   REQUIRE(dir.valid());
   auto fd = open_object_beneath(dir.get(), payload, access, how);
   if (!fd) return {fd.error().errnum, fd.error().msg};
-  return {0, access == ObjectAccess::read ? read_fd(fd->get()) : ""};
+  if (access == ObjectAccess::probe) return {0, ""};
+  CHECK((::fcntl(fd->get(), F_GETFL) & O_NONBLOCK) == 0);  // reads and splices as usual
+  return {0, read_fd(fd->get())};
 }
 
 }  // namespace
