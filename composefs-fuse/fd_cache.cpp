@@ -4,7 +4,7 @@
 
 namespace cfs::fuse_tool {
 
-ObjectFdCache::ObjectFdCache(const fuse::View& view, const fuse::Objects& objects, size_t max_fds)
+ObjectFdCache::ObjectFdCache(const fuse::View& view, const store::ObjectDirs& objects, size_t max_fds)
     : objects_(objects), inodes_(view.inode_count() + 1), fds_(new std::atomic<int>[inodes_]{}), max_(max_fds) {}
 
 ObjectFdCache::~ObjectFdCache() {

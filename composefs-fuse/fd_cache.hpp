@@ -6,7 +6,7 @@
 #include <atomic>
 #include <memory>
 
-#include "fuse/objects.hpp"
+#include "store/object_dirs.hpp"
 #include "fuse/view.hpp"
 #include "util/unique_fd.hpp"
 
@@ -15,7 +15,7 @@ namespace cfs::fuse_tool {
 class ObjectFdCache {
  public:
   /// Keeps at most `max_fds` fds open (see raise_fd_limit in main.cpp).
-  ObjectFdCache(const fuse::View& view, const fuse::Objects& objects, size_t max_fds);
+  ObjectFdCache(const fuse::View& view, const store::ObjectDirs& objects, size_t max_fds);
   ~ObjectFdCache();
   ObjectFdCache(const ObjectFdCache&) = delete;
   ObjectFdCache& operator=(const ObjectFdCache&) = delete;
@@ -25,7 +25,7 @@ class ObjectFdCache {
   Result<int> get(uint32_t ino, const fuse::FileNode& n, UniqueFd& owned, bool* opened = nullptr);
 
  private:
-  const fuse::Objects& objects_;
+  const store::ObjectDirs& objects_;
   size_t inodes_;
   std::unique_ptr<std::atomic<int>[]> fds_;  // per inode: fd + 1, or 0
   std::atomic<size_t> count_{0};

@@ -20,6 +20,7 @@
 
 #include "cli.hpp"
 #include "erofs/reader/reader.hpp"
+#include "fuse/image_digest.hpp"
 #include "server.hpp"
 #include "util/unique_fd.hpp"
 
@@ -88,7 +89,7 @@ int main(int argc, char** argv) {
   if (cli.digest) must(cfs::fuse::check_image_digest(image_fd.get(), *cli.digest), cli.image + ": ");
   auto image = must(cfs::erofs::MappedImage::map_fd(image_fd.get()), cli.image + ": ");
   auto view = must(cfs::fuse::View::build(image.bytes()), cli.image + ": ");
-  auto objects = must(cfs::fuse::Objects::open(cli.basedirs), "");
+  auto objects = must(cfs::store::ObjectDirs::open(cli.basedirs), "");
 
   cfs::fuse_tool::ServerOptions opts;
   opts.verity = cli.verity;

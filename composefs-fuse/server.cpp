@@ -263,14 +263,16 @@ const fuse_lowlevel_ops& operations() {
   return ops;
 }
 
-Server::Server(const fuse::View& view, const fuse::Objects& objects, ServerOptions opts)
+Server::Server(const fuse::View& view, const store::ObjectDirs& objects, ServerOptions opts)
     : view_(view), objects_(objects), opts_(opts), verdicts_(new std::atomic<uint8_t>[view.inode_count() + 1]{}),
+      logged_(new std::atomic<bool>[view.inode_count() + 1]{}),
       fds_(view, objects, opts.max_cached_fds), prefetcher_(view, fds_) {}
 
 Result<int> Server::object_fd(uint32_t ino, const FileNode& n, UniqueFd& owned) {
   bool opened = false;
   auto fd = fds_.get(ino, n, owned, &opened);
-  if (!fd) log(fd.error().msg);
+  // Once per file: a hostile image must not make every read a log line.
+  if (!fd && !logged_[ino].exchange(true, std::memory_order_relaxed)) log(fd.error().msg);
   if (opened && opts_.prefetch) prefetcher_.file_opened_in(n.parent);
   return fd;
 }

@@ -6,7 +6,7 @@
 #include <atomic>
 #include <memory>
 
-#include "fuse/objects.hpp"
+#include "store/object_dirs.hpp"
 #include "fuse/view.hpp"
 #include "util/unique_fd.hpp"
 #include "fd_cache.hpp"
@@ -26,12 +26,12 @@ struct ServerOptions {
 /// after construction except for the per-inode verity verdicts (atomics).
 class Server {
  public:
-  Server(const fuse::View& view, const fuse::Objects& objects, ServerOptions opts);
+  Server(const fuse::View& view, const store::ObjectDirs& objects, ServerOptions opts);
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
   const fuse::View& view() const { return view_; }
-  const fuse::Objects& objects() const { return objects_; }
+  const store::ObjectDirs& objects() const { return objects_; }
   const ServerOptions& options() const { return opts_; }
   void set_log_stderr(bool on) { opts_.log_stderr = on; }
 
@@ -60,9 +60,10 @@ class Server {
 
  private:
   const fuse::View& view_;
-  const fuse::Objects& objects_;
+  const store::ObjectDirs& objects_;
   ServerOptions opts_;
   std::unique_ptr<std::atomic<uint8_t>[]> verdicts_;  // 0 unknown, 1 good, 2 bad
+  std::unique_ptr<std::atomic<bool>[]> logged_;       // per inode: its object's failure was logged
   ObjectFdCache fds_;  // before prefetcher_, whose threads use it until joined
   bool no_open_ = false;     // set in init, before any other request
   bool no_opendir_ = false;

@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dump/print.hpp"
 #include "erofs/reader/reader.hpp"
+#include "store/object_dirs.hpp"
 #include "stream/listing.hpp"
 #include "util/hex.hpp"
 #include "util/unique_fd.hpp"
@@ -21,12 +21,13 @@ void write_stdout(std::string_view text) {
 
 namespace {
 
-// missing-objects: the object is not found under the basedir.
+// missing-objects: the kernel mount could not use the object. C stats the
+// payload under the basedir (following symlinks, leaving it through ".."); we
+// count only what overlayfs serves: a regular file beneath the basedir, reached
+// without ".." or a symlink. Opened O_PATH, so (as C's stat) an object the
+// caller may not read still counts as present.
 bool is_missing(int basedir_fd, std::string_view payload) {
-  size_t skip = payload.find_first_not_of('/');
-  std::string rel(skip == std::string_view::npos ? std::string_view() : payload.substr(skip));
-  struct stat st;
-  return ::fstatat(basedir_fd, rel.c_str(), &st, AT_EMPTY_PATH) < 0;
+  return !store::open_object_beneath(basedir_fd, payload, store::ObjectAccess::probe);
 }
 
 }  // namespace
@@ -81,7 +82,6 @@ int run_objects(const Options& o, int basedir_fd) {
   const bool only_missing = o.command == "missing-objects";
   std::string out;
   objects.for_each_sorted([&](std::string_view payload) {
-    // C: fstatat(basedir, payload without leading '/', AT_EMPTY_PATH) fails.
     if (only_missing && !is_missing(basedir_fd, payload)) return;
     (out += payload) += '\n';  // raw, unescaped, as C
     if (out.size() >= 256 * 1024) {

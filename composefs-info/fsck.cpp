@@ -3,13 +3,13 @@
 // size and, when a digest is recorded, have that fs-verity digest.
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <map>
 #include <sys/stat.h>
 #include <vector>
 
 #include "commands.hpp"
 #include "erofs/reader/reader.hpp"
+#include "store/object_dirs.hpp"
 #include "util/hex.hpp"
 #include "util/unique_fd.hpp"
 
@@ -37,20 +37,17 @@ struct ObjectState {
 
 ObjectState inspect(int basedir_fd, const std::string& payload, bool want_digest, fsverity::HashAlg alg) {
   ObjectState s;
-  size_t skip = payload.find_first_not_of('/');
-  std::string rel = skip == std::string::npos ? "." : payload.substr(skip);
-  UniqueFd fd(::openat(basedir_fd, rel.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  // Reached as the kernel mount reaches it: beneath the basedir, a regular file.
+  auto fd = store::open_object_beneath(basedir_fd, payload);
   struct stat st;
-  if (!fd.valid()) {
-    s.error = errno == ENOENT ? "missing" : std::strerror(errno);
-  } else if (::fstat(fd.get(), &st) < 0) {
+  if (!fd) {
+    s.error = fd.error().msg;
+  } else if (::fstat(fd->get(), &st) < 0) {
     s.error = std::strerror(errno);
-  } else if (!S_ISREG(st.st_mode)) {
-    s.error = "not a regular file";
   } else {
     s.size = st.st_size;
     if (want_digest) {
-      auto d = fsverity::file_digest(fd.get(), alg);
+      auto d = fsverity::file_digest(fd->get(), alg);
       if (d) s.digest = *d;
       else s.digest_error = d.error().msg;
     }

@@ -227,12 +227,18 @@ cat >"$T/m.dump" <<'EOF'
 /d 10 100644 1 0 0 0 0.0 aa/bb - -
 EOF
 mk 1 --from-file "$T/m.dump" "$T/m.img"
-mkdir -p "$T/store/aa" "$T/store/ee/ff"
+mkdir -p "$T/store/aa" "$T/store/ee"
 echo x >"$T/store/aa/bb"
+echo x >"$T/store/ee/ff"
 run "$T/out" "$T/err" "$INFO" objects "$T/m.img"
 check "objects: sorted, unique" [ "$(cat "$T/out")" = $'/cc/dd\naa/bb\nee/ff' ]
 run "$T/out" "$T/err" "$INFO" --basedir="$T/store" missing-objects "$T/m.img"
 check "missing-objects with a partial store" [ "$(cat "$T/out")" = /cc/dd ]
+# Not as C (issue 20): C stats the path, so a directory in an object's place
+# counts as present; the kernel mount cannot use it, so it is missing here.
+rm "$T/store/ee/ff" && mkdir "$T/store/ee/ff"
+run "$T/out" "$T/err" "$INFO" --basedir="$T/store" missing-objects "$T/m.img"
+check "missing-objects: a directory is no object (not as C)" [ "$(cat "$T/out")" = $'/cc/dd\nee/ff' ]
 run "$T/out" "$T/err" "$INFO" missing-objects "$T/m.img" </dev/null
 check "missing-objects without --basedir lists everything (as C)" [ "$(cat "$T/out")" = $'/cc/dd\naa/bb\nee/ff' ]
 
