@@ -114,8 +114,8 @@ for page in man1/mkcomposefs.1 man1/composefs-info.1 man1/composefs-dump.1 man1/
   grep -qE "^/usr/share/man/${page//./\\.}(\\.gz)?$" <<<"$files" && ok "man page $page" ||
     fail "man page $page is not in the package"
 done
-# Nothing but the tools, man pages, docs (and RPM's build-id links).
-stray=$(grep -vE '^/$|^/usr/?$|^/usr/(s?bin|share|share/man|share/doc|lib)/?$|^/(usr/)?sbin/mount\.composefs$|^/usr/bin/(mkcomposefs|composefs-info|composefs-dump|composefs-store|composefs-fuse)$|^/usr/share/man/man[158]/?|^/usr/share/doc/composefs/?|^/usr/lib/\.build-id(/|$)' <<<"$files" || true)
+# Nothing but the tools, man pages, docs (and RPM's build-id links, Debian's lintian overrides).
+stray=$(grep -vE '^/$|^/usr/?$|^/usr/(s?bin|share|share/man|share/doc|lib)/?$|^/(usr/)?sbin/mount\.composefs$|^/usr/bin/(mkcomposefs|composefs-info|composefs-dump|composefs-store|composefs-fuse)$|^/usr/share/man/man[158]/?|^/usr/share/doc/composefs/?|^/usr/share/lintian(/overrides(/composefs)?)?/?$|^/usr/lib/\.build-id(/|$)' <<<"$files" || true)
 [ -z "$stray" ] && ok "no unexpected files" || fail "unexpected files: $(tr '\n' ' ' <<<"$stray")"
 
 # The C API library and its development files, in their own packages.
