@@ -20,7 +20,7 @@ if [ $# -ne 2 ]; then
   exit 2
 fi
 src=$(cd "$1" && pwd)
-work=$2
+work=$(realpath -m "$2")
 here=$src/tests/packaging
 expected_list=$here/composefs-c-1.0.8-install.txt
 
