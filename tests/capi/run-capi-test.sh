@@ -75,7 +75,9 @@ case $name in
       compile write "$work/test-static" -static "${static_libs[@]}"
       ! objdump -p "$work/test-static" | grep -q NEEDED || { echo "test-static is not fully static"; exit 1; }
     else
-      compile write "$work/test-static" -Wl,-Bstatic -lcomposefs -Wl,-Bdynamic "${static_libs[@]}"
+      others=()
+      for l in "${static_libs[@]}"; do [ "$l" = -lcomposefs ] || others+=("$l"); done
+      compile write "$work/test-static" -Wl,-Bstatic -lcomposefs -Wl,-Bdynamic "${others[@]}"
       ! objdump -p "$work/test-static" | grep -q 'NEEDED.*libcomposefs' || { echo "test-static needs libcomposefs.so"; exit 1; }
     fi
     echo "linked with: ${static_libs[*]}"
