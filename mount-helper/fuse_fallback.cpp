@@ -41,6 +41,7 @@ bool should_fall_back(const HelperOptions& h, const Error& kernel) {
 }
 
 Result<void> check_fuse_options(const HelperOptions& h) {
+  if (!CFS_HAVE_FUSE) return make_error(ENOTSUP, "FUSE support was not built (configured with -Dfuse=disabled)");
   if (!h.upperdir.empty()) return make_error(EINVAL, "composefs-fuse cannot serve upperdir/workdir");
   if (h.idmap) return make_error(EINVAL, "composefs-fuse cannot serve idmap");
   return {};

@@ -5,7 +5,7 @@
 # The library, headers and composefs.pc are installed with
 # `meson install --destdir` into a temporary directory; the program is compiled
 # with the system cc and `pkg-config --cflags --libs composefs` only.
-# NAME: nodes write load verity build build-tree mount strict symbols. Exit 77 = skipped.
+# NAME: nodes write static load verity build build-tree mount strict symbols. Exit 77 = skipped.
 set -euo pipefail
 name=$1 build=$2 src=$3 mk=$4 sanitize=$5
 here=$src/tests/capi
@@ -25,12 +25,27 @@ libdir=$(pkg-config --variable=libdir composefs)  # pkgconf applies the sysroot 
 [ -d "$libdir" ] || libdir=$dest$libdir           # classic pkg-config does not
 export LD_LIBRARY_PATH=$libdir
 
-compile() {  # compile NAME: $work/test-NAME
-  local san=()
+compile() {  # compile NAME [OUT LIBS...]: $work/test-NAME, or OUT linked with LIBS
+  local src_name=$1 out=${2:-$work/test-$1} san=()
+  shift $(($# > 1 ? 2 : 1))
   [ "$sanitize" = none ] || san=(-fsanitize="$sanitize" -fno-sanitize-recover=all)
-  # shellcheck disable=SC2046  # pkg-config output is meant to be split
+  local libs=("$@")
+  # shellcheck disable=SC2207  # pkg-config output is meant to be split
+  [ ${#libs[@]} -gt 0 ] || libs=($(pkg-config --libs composefs))
+  # shellcheck disable=SC2046
   cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror "${san[@]}" -I"$here" \
-    $(pkg-config --cflags composefs) "$here/test-$1.c" $(pkg-config --libs composefs) -o "$work/test-$1"
+    $(pkg-config --cflags composefs) "$here/test-$src_name.c" "${libs[@]}" -o "$out"
+}
+
+# check_write PROGRAM: its API-built image is mkcomposefs --from-file's, bytes and digest.
+check_write() {
+  "$1" "$work/api.cfs" > "$work/out"
+  cat "$work/out"
+  read -r digest version < "$work/out"
+  expected=$("$mk" --from-file --print-digest "$here/api-tree.dump" "$work/dump.cfs")
+  cmp "$work/api.cfs" "$work/dump.cfs"
+  [ "$digest" = "$expected" ] && [ "$version" = 1 ]
+  echo "API tree and mkcomposefs --from-file: same image, digest $digest"
 }
 
 case $name in
@@ -48,13 +63,25 @@ case $name in
     ;;
   write)
     compile write
-    "$work/test-write" "$work/api.cfs" > "$work/out"
-    cat "$work/out"
-    read -r digest version < "$work/out"
-    expected=$("$mk" --from-file --print-digest "$here/api-tree.dump" "$work/dump.cfs")
-    cmp "$work/api.cfs" "$work/dump.cfs"
-    [ "$digest" = "$expected" ] && [ "$version" = 1 ]
-    echo "API tree and mkcomposefs --from-file: same image, digest $digest"
+    check_write "$work/test-write"
+    ;;
+  static)
+    # libcomposefs.a in a C program, with the libraries `pkg-config --static` names
+    # (the C++ runtime, libcrypto): fully static (-static) in the plain build; under
+    # the sanitizers (whose runtimes are shared) only libcomposefs is static.
+    # shellcheck disable=SC2207
+    static_libs=($(pkg-config --static --libs composefs))
+    if [ "$sanitize" = none ]; then
+      compile write "$work/test-static" -static "${static_libs[@]}"
+      ! objdump -p "$work/test-static" | grep -q NEEDED || { echo "test-static is not fully static"; exit 1; }
+    else
+      others=()
+      for l in "${static_libs[@]}"; do [ "$l" = -lcomposefs ] || others+=("$l"); done
+      compile write "$work/test-static" -Wl,-Bstatic -lcomposefs -Wl,-Bdynamic "${others[@]}"
+      ! objdump -p "$work/test-static" | grep -q 'NEEDED.*libcomposefs' || { echo "test-static needs libcomposefs.so"; exit 1; }
+    fi
+    echo "linked with: ${static_libs[*]}"
+    check_write "$work/test-static"
     ;;
   load)
     compile load

@@ -8,7 +8,8 @@
 # their own packages,
 # mount.composefs in /usr/sbin or /sbin (when the tree has mount-helper/), the five
 # man pages, nothing else outside those places, and that the packaged mkcomposefs
-# runs. For deb, lintian (when installed) must report no error.
+# runs. For deb, libcomposefs1 carries the symbols file, and lintian --pedantic
+# (when installed) must report no error or warning.
 # Exits 77 (skipped), with a message, when the build tools are missing or when run
 # from inside a package build (CFS_IN_PACKAGE_BUILD).
 set -uo pipefail
@@ -113,8 +114,8 @@ for page in man1/mkcomposefs.1 man1/composefs-info.1 man1/composefs-dump.1 man1/
   grep -qE "^/usr/share/man/${page//./\\.}(\\.gz)?$" <<<"$files" && ok "man page $page" ||
     fail "man page $page is not in the package"
 done
-# Nothing but the tools, man pages, docs (and RPM's build-id links).
-stray=$(grep -vE '^/$|^/usr/?$|^/usr/(s?bin|share|share/man|share/doc|lib)/?$|^/(usr/)?sbin/mount\.composefs$|^/usr/bin/(mkcomposefs|composefs-info|composefs-dump|composefs-store|composefs-fuse)$|^/usr/share/man/man[158]/?|^/usr/share/doc/composefs/?|^/usr/lib/\.build-id(/|$)' <<<"$files" || true)
+# Nothing but the tools, man pages, docs (and RPM's build-id links, Debian's lintian overrides).
+stray=$(grep -vE '^/$|^/usr/?$|^/usr/(s?bin|share|share/man|share/doc|lib)/?$|^/(usr/)?sbin/mount\.composefs$|^/usr/bin/(mkcomposefs|composefs-info|composefs-dump|composefs-store|composefs-fuse)$|^/usr/share/man/man[158]/?|^/usr/share/doc/composefs/?|^/usr/share/lintian(/overrides(/composefs)?)?/?$|^/usr/lib/\.build-id(/|$)' <<<"$files" || true)
 [ -z "$stray" ] && ok "no unexpected files" || fail "unexpected files: $(tr '\n' ' ' <<<"$stray")"
 
 # The C API library and its development files, in their own packages.
@@ -130,6 +131,15 @@ for f in include/libcomposefs/lcfs-writer.h include/libcomposefs/lcfs-mount.h in
     fail "/usr/$f is not in the development package"
 done
 
+if [ "$kind" = deb ]; then
+  # The symbols file went into libcomposefs1 (dpkg-gensymbols -c4 checked it against
+  # the library at build time): packages built against us get libcomposefs1 (>= V).
+  syms=$([ -n "$lib_pkg" ] && dpkg-deb -I "$lib_pkg" symbols 2>/dev/null)
+  n=$(grep -c '^ lcfs_.*@Base ' <<<"$syms")
+  [ "$n" = 62 ] && ok "libcomposefs1's symbols file lists the 62 lcfs_* functions" ||
+    fail "libcomposefs1's symbols file lists $n lcfs_* functions, not 62"
+fi
+
 if "$work/root/usr/bin/mkcomposefs" --help >/dev/null 2>&1 &&
    printf '/ 0 40755 2 0 0 0 0.0 - - -\n' | "$work/root/usr/bin/mkcomposefs" --print-digest-only --from-file - >/dev/null; then
   ok "the packaged mkcomposefs runs"
@@ -140,14 +150,14 @@ fi
 if [ "$kind" = deb ]; then
   if command -v lintian >/dev/null 2>&1; then
     changes=$(ls "$work"/out/*.changes | head -n1)
-    lintian --fail-on error "$changes" >"$work/lintian.log" 2>&1
+    lintian --pedantic --fail-on error,warning "$changes" >"$work/lintian.log" 2>&1
     rc=$?
     lintian_out=$(grep -v 'running with root privileges' "$work/lintian.log")
     printf '%s\n' "$lintian_out" | grep -v '^$' | sed 's/^/#   lintian: /'
-    if [ "$rc" -eq 0 ] && ! grep -q '^E: ' <<<"$lintian_out"; then
-      ok "lintian reports no error"
+    if [ "$rc" -eq 0 ] && ! grep -qE '^[EW]: ' <<<"$lintian_out"; then
+      ok "lintian --pedantic reports no error or warning"
     else
-      fail "lintian reports errors (exit $rc)"
+      fail "lintian --pedantic reports errors or warnings (exit $rc)"
     fi
   else
     echo "# lintian not installed: not run"

@@ -122,7 +122,9 @@ else
 fi
 
 # ---- composefs-fuse: digest= and verity in user space, SHA-512 ----------------
-if [ ! -e /dev/fuse ] || ! command -v fusermount3 > /dev/null; then
+if [ -z "$fuse" ]; then
+  echo "SKIP - composefs-fuse: FUSE support was not built (-Dfuse=disabled)"
+elif [ ! -e /dev/fuse ] || ! command -v fusermount3 > /dev/null; then
   echo "SKIP - composefs-fuse: no /dev/fuse or fusermount3"
 else
   mkdir -p "$work/fmnt"
