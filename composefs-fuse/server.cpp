@@ -64,12 +64,12 @@ void op_init(void* userdata, fuse_conn_info* conn) {
   // Always readdirplus: a walk stats every name it lists.
   conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
   if (s.options().use_acl) want(FUSE_CAP_POSIX_ACL);
-  // With `verity` each file's first open checks its object, so opens must come.
-  const bool no_open = !s.options().verity && (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT);
+  // Files are always opened through us (never FUSE_CAP_NO_OPEN_SUPPORT): an
+  // object that cannot be used must fail the open, with the kernel mount's
+  // errno, not a later read; with `verity` the first open also checks it.
   const bool no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) != 0;
-  if (no_open) conn->want |= FUSE_CAP_NO_OPEN_SUPPORT;
   if (no_opendir) conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
-  s.set_no_open(no_open, no_opendir);
+  s.set_no_opendir(no_opendir);
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -146,9 +146,6 @@ void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
 
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto& s = server(req);
-  // ENOSYS once: the kernel opens files itself from then on (keeping their
-  // pages cached), and reads find the object through the fd cache.
-  if (s.no_open()) return void(fuse_reply_err(req, ENOSYS));
   const FileNode* n = s.view().node(ino);
   if (!n) return void(fuse_reply_err(req, ENOENT));
   if (n->type() != S_IFREG) return void(fuse_reply_err(req, EINVAL));
@@ -156,8 +153,15 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   fi->keep_cache = 1;
   fi->noflush = 1;
   fi->fh = 0;  // unused: reads take the object's fd from the cache
-  if (s.options().verity && !n->redirect.empty())
-    if (int err = s.verify(static_cast<uint32_t>(ino), *n)) return void(fuse_reply_err(req, err));
+  if (!n->redirect.empty()) {
+    // Resolved now (and kept in the fd cache for the reads): an escaping,
+    // symlinked, missing or non-regular object fails here as on the kernel mount.
+    UniqueFd owned;
+    auto fd = s.object_fd(static_cast<uint32_t>(ino), *n, owned);
+    if (!fd) return void(fuse_reply_err(req, fd.error().errnum));
+    if (s.options().verity)
+      if (int err = s.verify(static_cast<uint32_t>(ino), *n)) return void(fuse_reply_err(req, err));
+  }
   fuse_reply_open(req, fi);
 }
 

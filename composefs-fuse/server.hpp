@@ -48,15 +48,10 @@ class Server {
   /// The first open also starts the read-ahead of its directory (Prefetcher).
   Result<int> object_fd(uint32_t ino, const fuse::FileNode& n, UniqueFd& owned);
 
-  /// Whether the kernel was told to stop sending OPEN (and OPENDIR) requests:
-  /// without `verity` nothing needs to happen on open, and each request saved
-  /// is one round trip per file.
-  bool no_open() const { return no_open_; }
+  /// Whether the kernel was told to stop sending OPENDIR requests (nothing
+  /// needs to happen when a directory is opened: one round trip saved each).
   bool no_opendir() const { return no_opendir_; }
-  void set_no_open(bool file, bool dir) {
-    no_open_ = file;
-    no_opendir_ = dir;
-  }
+  void set_no_opendir(bool dir) { no_opendir_ = dir; }
 
  private:
   const fuse::View& view_;
@@ -65,8 +60,7 @@ class Server {
   std::unique_ptr<std::atomic<uint8_t>[]> verdicts_;  // 0 unknown, 1 good, 2 bad
   std::unique_ptr<std::atomic<bool>[]> logged_;       // per inode: its object's failure was logged
   ObjectFdCache fds_;  // before prefetcher_, whose threads use it until joined
-  bool no_open_ = false;     // set in init, before any other request
-  bool no_opendir_ = false;
+  bool no_opendir_ = false;  // set in init, before any other request
   Prefetcher prefetcher_;
 };
 

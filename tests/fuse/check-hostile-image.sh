@@ -64,10 +64,13 @@ hostile=(escape deep-escape inner-escape symlinked dirlink fifo zero absolute)
 goods=(good dir/good)
 
 # Reads one entry as nobody within the bound: "good", "marker" (a leak),
-# "fails" or "other" (it read something else); the FIFO must not hang it.
+# "fails" (the open fails, as on the kernel mount), "read-fails" (opened, then
+# the read fails) or "other" (it read something else); the FIFO must not hang it.
 read_entry() {
-  local out
-  out=$(as_nobody timeout -k 2 $bound cat "$1/$2" 2> /dev/null) || { echo fails; return; }
+  local out rc=0
+  out=$(as_nobody timeout -k 2 $bound bash -c 'exec 3< "$1" || exit 99; cat <&3' _ "$1/$2" 2> /dev/null) || rc=$?
+  if [ $rc -eq 99 ]; then echo fails; return; fi
+  if [ $rc -ne 0 ]; then echo read-fails; return; fi
   case "$out" in
     "$marker") echo marker ;;
     "$good") echo good ;;
