@@ -174,6 +174,9 @@ void TreeBuilder::set_xattrs(tree::Node& node, const TarEntry& entry) {
   node.xattrs.clear();
   if (options_.skip_xattrs) return;
   for (const auto& [name, value] : entry.xattrs) {
+    // A pax record with an empty value unsets its keyword (POSIX pax; Go's tar
+    // and so umoci read it that way): no xattr.
+    if (value.empty()) continue;
     if (is_ignored_xattr(name) || (options_.user_xattrs && !std::string_view(name).starts_with("user."))) continue;
     node.set_xattr(tree_.intern(name), tree_.intern(value));
   }
@@ -225,8 +228,11 @@ Result<void> TreeBuilder::apply(const TarEntry& entry, LayerReader& layer) {
     return {};
   }
   auto [dir_path, name] = split_path(entry.path);
-  if (name.size() > kNameMax) return make_error(ENAMETOOLONG, entry.raw_path + ": name longer than 255 bytes");
-  if (name.starts_with(kWhiteoutPrefix)) {
+  // A whiteout's own name may be 4 bytes longer: it names an entry of 255.
+  const bool whiteout = name.starts_with(kWhiteoutPrefix);
+  if (name.size() > kNameMax + (whiteout ? kWhiteoutPrefix.size() : 0))
+    return make_error(ENAMETOOLONG, entry.raw_path + ": name longer than 255 bytes");
+  if (whiteout) {
     std::string_view hidden = name.substr(kWhiteoutPrefix.size());
     if (name != kOpaqueMarker && (hidden.empty() || hidden == "." || hidden == ".."))
       return make_error(EINVAL, entry.raw_path + ": malformed whiteout");

@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <unordered_set>
+
+#include "format/composefs.hpp"
 #include "util/io.hpp"
 
 namespace cfs::oci {
@@ -37,6 +40,22 @@ Result<void> import_one(Layout& layout, const Descriptor& desc, const std::strin
   return {};
 }
 
+// The objects the image uses: contents added for files that later layers
+// deleted or replaced are not published.
+void keep_used_objects(const tree::Tree& tree, store::ObjectStore* store) {
+  if (!store) return;
+  std::unordered_set<std::string> used;
+  std::vector<const tree::Node*> stack{tree.root()};
+  while (!stack.empty()) {
+    const tree::Node* n = stack.back();
+    stack.pop_back();
+    if (n->type() == S_IFREG && !n->is_hardlink() && n->payload && n->size > format::LCFS_RECOMMENDED_INLINE_CONTENT_MAX)
+      used.insert(std::string(*n->payload));
+    for (const tree::Node* c : n->children) stack.push_back(c);
+  }
+  store->drop_pending_except(used);
+}
+
 }  // namespace
 
 std::pair<std::string, std::optional<std::string>> split_layout_ref(const std::string& arg) {
@@ -61,6 +80,7 @@ Result<tree::Tree> import_image(const std::string& layout_ref, const ImportOptio
     CFS_CHECK(import_one(layout, image.layers[i], image.diff_ids[i], builder, what));
   }
   builder.finish();
+  keep_used_objects(tree, options.store);
   return tree;
 }
 

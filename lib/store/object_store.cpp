@@ -251,6 +251,16 @@ Result<void> ObjectStore::add_new(NewObject&& object, const fsverity::Digest& di
   return queue_pending(std::move(staged), std::move(name));
 }
 
+void ObjectStore::drop_pending_except(const std::unordered_set<std::string>& keep) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(pending_, [&](Pending& p) {
+    if (keep.count(p.final_name)) return false;
+    queued_.erase(p.final_name);
+    if (!p.tmp_name.empty()) ::unlinkat(dir_.get(), p.tmp_name.c_str(), 0);
+    return true;  // an anonymous file goes with its fd
+  });
+}
+
 Result<void> ObjectStore::publish() {
   std::lock_guard lock(mutex_);
   return publish_locked();

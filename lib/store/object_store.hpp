@@ -75,6 +75,10 @@ class ObjectStore {
   /// `digest`, under that name (published with the others); dropped instead if
   /// the object is present already. `src_name` is used in error messages.
   Result<void> add_new(NewObject&& object, const fsverity::Digest& digest, const std::string& src_name);
+  /// Forgets the added, unpublished objects whose path ("xx/...") is not in
+  /// `keep` (their files go): for builds that add contents before they know
+  /// which ones the image will use (a file a later image layer deletes).
+  void drop_pending_except(const std::unordered_set<std::string>& keep);
   /// syncfs, then give every added object its final name (link or rename), then
   /// syncfs again for the names.
   Result<void> publish();
