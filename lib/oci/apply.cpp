@@ -138,7 +138,7 @@ Result<void> TreeBuilder::apply_whiteout(const TarEntry& entry, std::string_view
 }
 
 // --from-tar: `.wh.NAME` becomes NAME, a 0:0 character device (mode 0, the
-// whiteout's owner and mtime), unless the layer has a real NAME;
+// whiteout's owner and mtime), unless the layer has a NAME of its own;
 // `.wh..wh..opq` marks its directory opaque (set in finish()).
 Result<void> TreeBuilder::overlay_whiteout(const TarEntry& entry, tree::Node& dir, std::string_view name) {
   if (name == kOpaqueMarker) {
@@ -146,7 +146,12 @@ Result<void> TreeBuilder::overlay_whiteout(const TarEntry& entry, tree::Node& di
     return {};
   }
   std::string_view hidden = name.substr(kWhiteoutPrefix.size());
-  if (lookup(&dir, hidden)) return {};  // the layer's own entry wins
+  if (tree::Node* own = lookup(&dir, hidden)) {
+    // The layer's own entry stays; below a directory of its own the whiteout
+    // still hides everything of lower layers (umoci): an opaque directory.
+    if (own->is_dir() && !own->is_hardlink()) opaque_.insert(own);
+    return {};
+  }
   tree::Node* node = tree_.new_node();
   node->name = tree_.keep(hidden);
   node->mode = S_IFCHR;
@@ -264,6 +269,8 @@ Result<void> TreeBuilder::apply(const TarEntry& entry, LayerReader& layer) {
     auto filled = fill_node(*node, entry, layer);
     if (!filled) return make_error(filled.error().errnum, entry.raw_path + ": " + filled.error().msg);
   }
+  // --from-tar: a directory where this layer whited out NAME before starts empty.
+  if (options_.overlay_whiteouts && existing && existing->is_whiteout() && is_dir) opaque_.insert(node);
   link_child(dir, *node);
   mark_upper(node);
   return {};

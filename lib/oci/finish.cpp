@@ -38,20 +38,24 @@ const tree::Node& inode_of(const tree::Node& n) { return n.link_to ? *n.link_to 
 }  // namespace
 
 void TreeBuilder::finish() {
-  std::deque<tree::Node*> queue{tree_.root()};
+  // (directory, at or below an opaque one)
+  std::deque<std::pair<tree::Node*, bool>> queue{{tree_.root(), opaque_.count(tree_.root()) > 0}};
   std::vector<tree::Node*> order;  // every entry, breadth first, names sorted
   while (!queue.empty()) {
-    tree::Node* dir = queue.front();
+    auto [dir, in_opaque] = queue.front();
     queue.pop_front();
     std::vector<tree::Node*> kids = live_children(*dir);
     // --skip-devices as the scan: devices (and names of them) are left out.
     if (options_.skip_devices)
       std::erase_if(kids, [](const tree::Node* c) { return is_device(inode_of(*c)); });
+    // --from-tar: below an opaque directory a whiteout hides nothing; left out
+    // (a whiteout with nothing under it shows in an overlay mount's readdir).
+    if (in_opaque) std::erase_if(kids, [](const tree::Node* c) { return inode_of(*c).is_whiteout(); });
     std::sort(kids.begin(), kids.end(), [](const tree::Node* a, const tree::Node* b) { return a->name < b->name; });
     dir->children = std::move(kids);
     for (tree::Node* c : dir->children) {
       order.push_back(c);
-      if (c->is_dir() && !c->is_hardlink()) queue.push_back(c);
+      if (c->is_dir() && !c->is_hardlink()) queue.emplace_back(c, in_opaque || opaque_.count(c) > 0);
     }
   }
   // An opaque marker is the layer's meaning, not a file's xattr: kept whatever

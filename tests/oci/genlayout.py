@@ -201,14 +201,41 @@ class LayerWriter:
         self.tar.addfile(ti)
         self.model.remove(path)
 
+    def upper(self, path):
+        """umoci's upperPaths: written by this layer, or an ancestor of such."""
+        return path in self.written or any(x.startswith(path + "/") for x in self.written)
+
+    def remove_lower(self, path, keep_top):
+        """What a whiteout does (umoci's ociWhiteout): entries at and below `path`
+        this layer did not write go; the ones it wrote (and their parents) stay."""
+        if path not in self.model.kinds:
+            return
+        if not keep_top and not self.upper(path):
+            self.model.remove(path)
+            return
+        for c in self.model.children(path):
+            self.remove_lower(c, False)
+
     def opaque(self, path):
         self.ensure_parents(path + "/x")
+        if self.rng.random() < 0.5:  # an entry of this layer before the marker stays
+            self.add_file(self.new_name(path))
         ti = self.info((path + "/" if path else "") + ".wh..wh..opq", tarfile.REGTYPE)
         ti.mode = 0o644
         self.tar.addfile(ti)
-        for c in self.model.children(path):
-            if c not in self.written:
-                self.model.remove(c)
+        self.remove_lower(path, True)
+
+    def whiteout_own(self):
+        """`.wh.NAME` for an entry this layer wrote: it stays (a relisted directory
+        loses its entries from lower layers, though)."""
+        path = self.rng.choice(sorted(self.written))
+        parent, name = os.path.split(path)
+        if not name:
+            return
+        ti = self.info((parent + "/" if parent else "") + ".wh." + name, tarfile.REGTYPE)
+        ti.mode = 0o644
+        self.tar.addfile(ti)
+        self.remove_lower(path, False)
 
     def finish(self):
         self.tar.close()
@@ -227,6 +254,9 @@ def make_layer(rng, model, layer_no):
     for _ in range(ops):
         r = rng.random()
         dirs = model.dirs()
+        if r < 0.03 and w.written:
+            w.whiteout_own()
+            continue
         if r < 0.12 and lower and layer_no > 0:
             victim = rng.choice(lower)
             if victim in model.kinds and victim not in w.written and not any(
