@@ -25,8 +25,9 @@ Result<void> apply_layer(LayerReader& layer, TreeBuilder& builder, const std::st
 // again (diff_id), entries applied. Both digests are checked once the blob is read.
 Result<void> import_one(Layout& layout, const Descriptor& desc, const std::string& diff_id, TreeBuilder& builder,
                         const std::string& what) {
-  auto raw = CFS_TRY(layout.open_blob(desc));
-  HashingSource blob(*raw, desc.size, what);
+  auto raw = layout.open_blob(desc);
+  if (!raw) return make_error(raw.error().errnum, what + ": " + raw.error().msg);
+  HashingSource blob(**raw, desc.size, what);
   auto layer = CFS_TRY(LayerReader::open(blob, what));
   builder.begin_layer();
   CFS_CHECK(apply_layer(*layer, builder, what));

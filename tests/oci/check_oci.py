@@ -94,7 +94,7 @@ def check_from_oci(args, seed, work, layout, rootfs):
     run([args.mkcomposefs, *opts, "--digest-store=" + s_ref, rootfs, ref])
     t = time.monotonic()
     r = subprocess.run([args.mkcomposefs, *opts, "--digest-store=" + s_oci, "--from-oci=" + layout + ":test", got],
-                       stderr=subprocess.PIPE, text=True)
+                       stderr=subprocess.PIPE, text=True, errors="replace")
     elapsed = time.monotonic() - t
     if r.returncode != 0:
         return "--from-oci failed: " + r.stderr.strip()
@@ -145,7 +145,7 @@ def check_from_tar(args, work, layout, rootfs):
             tar, img, mnt = (os.path.join(work, "layer%d.%s" % (i, e)) for e in ("tar", "img", "mnt"))
             open(tar, "wb").write(data)
             r = subprocess.run([args.mkcomposefs, "--digest-store=" + store, "--from-tar=" + tar, img],
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, errors="replace")
             if r.returncode != 0:
                 return "--from-tar failed: " + r.stderr.strip()
             os.mkdir(mnt)
