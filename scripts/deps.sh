@@ -5,8 +5,9 @@ set -euo pipefail
 
 CFS_PACKAGES=(g++ meson ninja-build pkg-config libssl-dev zlib1g-dev libarchive-dev nlohmann-json3-dev libfuse3-dev fuse3 catch2 erofs-utils xz-utils gzip util-linux python3 fsverity attr)
 # What only the tests need: man(1) for the man pages, and the Debian and RPM
-# build tools so the packaging tests build packages instead of skipping.
-CFS_TEST_PACKAGES=(man-db dpkg-dev debhelper rpm lintian)
+# build tools so the packaging tests build packages instead of skipping; umoci
+# (the reference unpacker of tests/oci) and zstd (zstd layers there).
+CFS_TEST_PACKAGES=(man-db dpkg-dev debhelper rpm lintian umoci zstd)
 
 # cfs_install_deps [--tests]: the build's packages, and with --tests the tests' too.
 cfs_install_deps() {
