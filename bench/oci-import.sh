@@ -7,6 +7,9 @@
 # DIR (default /usr/share) is packed once into a one-layer gzip OCI layout.
 # C_MKCOMPOSEFS (default /tmp/composefs-c/build-o2/tools/mkcomposefs) and
 # MKCOMPOSEFS (default build/mkcomposefs/mkcomposefs) name the binaries.
+# FRESH_FS=1: each run's rootfs and store go to a newly made ext4 (a loop image
+# under /var/tmp), so neither side pays for the inodes earlier runs deleted (on a
+# long-used filesystem that walk, and other users' dirty data in syncfs, dominate).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-/usr/share}
@@ -14,7 +17,22 @@ runs=${2:-3}
 ours=${MKCOMPOSEFS:-$here/build/mkcomposefs/mkcomposefs}
 cmk=${C_MKCOMPOSEFS:-/tmp/composefs-c/build-o2/tools/mkcomposefs}
 work=$(mktemp -d /var/tmp/oci-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+out=$work  # where rootfs and store go
+cleanup() {
+  umount -q "$work/fs" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fresh() {  # empties rootfs and store; with FRESH_FS=1 on a new filesystem
+  if [ "${FRESH_FS:-0}" = 1 ]; then
+    umount -q "$work/fs" 2>/dev/null || true
+    rm -f "$work/fs.img" && truncate -s 8G "$work/fs.img" && mkfs.ext4 -q -F "$work/fs.img"
+    mkdir -p "$work/fs" && mount -o loop "$work/fs.img" "$work/fs"
+    out=$work/fs
+  else
+    rm -rf "$work/rootfs" "$work/store"
+  fi
+}
 
 # The layout: one gzip layer of DIR (tar as containers ship them: numeric owners, xattrs).
 layer=$work/layer.tar.gz
@@ -46,19 +64,20 @@ rm -f "$layer"
 echo "layout: $(du -sh "$work/layout" | cut -f1) gzip, from $dir ($(find "$dir" | wc -l) entries)"
 
 pipeline() {  # umoci raw unpack + C mkcomposefs --digest-store
-  umoci raw unpack --image "$work/layout:bench" "$work/rootfs" > /dev/null 2>&1
-  "$cmk" --digest-store="$work/store" "$work/rootfs" "$work/c.img"
+  umoci raw unpack --image "$work/layout:bench" "$out/rootfs" > /dev/null 2>&1
+  "$cmk" --digest-store="$out/store" "$out/rootfs" "$work/c.img"
 }
 direct() {
-  "$ours" --from-oci="$work/layout:bench" --digest-store="$work/store" "$work/ours.img"
+  "$ours" --from-oci="$work/layout:bench" --digest-store="$out/store" "$work/ours.img"
 }
 export -f pipeline direct
-export work cmk ours
+export work cmk ours out
 
 declare -A times rss
 for i in $(seq 0 "$runs"); do  # run 0 warms the page cache and is not counted
   for what in pipeline direct; do
-    rm -rf "$work/rootfs" "$work/store"
+    fresh
+    export out
     sync
     /usr/bin/time -f "%e %M" -o "$work/t" bash -c "$what"
     read -r secs kb < "$work/t"
