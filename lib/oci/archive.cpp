@@ -36,12 +36,11 @@ Result<std::unique_ptr<ArchiveReader>> ArchiveReader::open(ByteSource& src, Arch
     archive_read_support_filter_xz(r->a_);
     archive_read_support_filter_bzip2(r->a_);
   }
-  if (kind == ArchiveKind::decompress) {
+  if (kind == ArchiveKind::decompress)
     archive_read_support_format_raw(r->a_);
-  } else {
+  else
     archive_read_support_format_tar(r->a_);
-    archive_read_support_format_empty(r->a_);  // a layer of no entries may be 0 bytes
-  }
+  archive_read_support_format_empty(r->a_);  // a layer of no entries may be 0 bytes (Go's tar reads that)
   if (archive_read_open(r->a_, r.get(), nullptr, &ArchiveReader::read_callback, nullptr) != ARCHIVE_OK)
     return r->error("cannot open");
   return r;
