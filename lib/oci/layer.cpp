@@ -4,6 +4,8 @@
 #include <archive_entry.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+
 namespace cfs::oci {
 
 Result<std::string> clean_path(std::string_view raw) {
@@ -85,10 +87,13 @@ Result<void> fill_entry(struct archive_entry* e, TarEntry& out) {
 }  // namespace
 
 Result<bool> LayerReader::next(TarEntry& out) {
+  if (unpadded_end_) return false;
   struct archive_entry* e = nullptr;
   int rc = archive_read_next_header(tar_->get(), &e);
   if (rc == ARCHIVE_EOF) return false;
   if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return tar_->error("reading the entry after \"" + out.raw_path + "\"");
+  entry_size_ = archive_entry_size(e) > 0 ? static_cast<uint64_t>(archive_entry_size(e)) : 0;
+  delivered_end_ = 0;
   auto filled = fill_entry(e, out);
   if (!filled) {
     const char* name = archive_entry_pathname(e);
@@ -103,8 +108,18 @@ Result<std::optional<LayerReader::Block>> LayerReader::data_block() {
   la_int64_t offset = 0;
   int rc = archive_read_data_block(tar_->get(), &buf, &size, &offset);
   if (rc == ARCHIVE_EOF) return std::optional<Block>();
-  if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return tar_->error("reading data");
+  if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+    // The stream ends right after the last entry's data, without the padding to
+    // 512 bytes and the two zero blocks: Go's tar reads that as the end (and umoci
+    // 0.4.7's `insert` writes such layers), so we do too. Data cut short stays an error.
+    if (uncompressed_->ended && entry_size_ > 0 && delivered_end_ == entry_size_) {
+      unpadded_end_ = true;
+      return std::optional<Block>();
+    }
+    return tar_->error("reading data");
+  }
   if (offset < 0) return make_error(EINVAL, what_ + ": negative data offset");
+  delivered_end_ = std::max(delivered_end_, static_cast<uint64_t>(offset) + size);
   return std::optional<Block>(Block{static_cast<uint64_t>(offset), {static_cast<const uint8_t*>(buf), size}});
 }
 

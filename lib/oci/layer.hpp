@@ -77,6 +77,9 @@ class LayerReader {
   std::unique_ptr<Uncompressed> uncompressed_;
   std::unique_ptr<ArchiveReader> tar_;
   std::string what_;
+  uint64_t entry_size_ = 0;     // the current entry's size
+  uint64_t delivered_end_ = 0;  // end of the current entry's data handed out so far
+  bool unpadded_end_ = false;   // the stream ended right after the last entry's data
 };
 
 }  // namespace cfs::oci
