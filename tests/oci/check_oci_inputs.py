@@ -174,6 +174,16 @@ try:
                                 stdout=subprocess.PIPE, check=True).stdout
         expect_same("sparse-stdin", ["--from-tar=-"], [src], stdin=sparse)
 
+    # A layer that ends right after its last file's data (umoci insert writes these).
+    short = make_tar([{"name": "./", "type": tarfile.DIRTYPE, "mode": 0o755},
+                      {"name": "./e/", "type": tarfile.DIRTYPE, "mode": 0o700},
+                      {"name": "./d", "data": b"a file replaces the directory " * 10},
+                      {"name": "./e/g", "data": b"y" * 100}])
+    short = short[:short.rindex(b"y" * 100) + 100]
+    unpadded = os.path.join(WORK, "unpadded")
+    write_layout(unpadded, [base[0], short])
+    expect_same("unpadded-end", ["--from-oci=" + unpadded + ":t"], [ref])
+
     # Bad inputs.
     def variant(name, tars, **kw):
         d = os.path.join(WORK, name)
