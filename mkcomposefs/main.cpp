@@ -9,6 +9,7 @@
 #include "dump/parse.hpp"
 #include "erofs/writer.hpp"
 #include "fsverity/fsverity.hpp"
+#include "oci/import.hpp"
 #include "options.hpp"
 #include "scan/scan.hpp"
 #include "store/lock.hpp"
@@ -134,6 +135,23 @@ Result<tree::Tree> load_directory(const Options& o, std::optional<store::StoreLo
   return tree;
 }
 
+// --from-oci / --from-tar: the same options as for a directory, applied to the
+// root filesystem the layers make; objects are durable before the image is written.
+Result<tree::Tree> load_oci(const Options& o, std::optional<store::StoreLock>& lock) {
+  const auto alg = o.hash.value_or(fsverity::HashAlg::sha256);
+  std::optional<store::ObjectStore> store;
+  if (o.digest_store) store.emplace(CFS_TRY(open_store(*o.digest_store, alg, lock)));
+  oci::ImportOptions io;
+  io.apply = {.skip_devices = o.skip_devices, .skip_xattrs = o.skip_xattrs, .user_xattrs = o.user_xattrs,
+              .use_epoch = o.use_epoch, .hardlinks = o.hardlinks};
+  io.alg = alg;
+  io.store = store ? &*store : nullptr;
+  if (o.platform) io.platform = CFS_TRY(oci::parse_platform(*o.platform));
+  auto tree = o.from_oci ? oci::import_image(o.source, io) : oci::import_layer_tar(o.source, io);
+  if (tree && store) CFS_CHECK(store->publish());
+  return tree;
+}
+
 // Returns instead of exiting so that an uncommitted AtomicFile removes its
 // temporary file on the way out.
 // The algorithm of --print-digest: --hash, else that of the tree's digests.
@@ -181,7 +199,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::optional<cfs::store::StoreLock> store_lock;  // held until the image is written
-  auto tree = options->from_file ? load_dump(options->source) : load_directory(*options, store_lock);
+  auto tree = options->from_file                        ? load_dump(options->source)
+              : (options->from_oci || options->from_tar) ? load_oci(*options, store_lock)
+                                                         : load_directory(*options, store_lock);
   if (!tree) die(tree.error().msg);
   auto written = write_output(*options, std::move(*tree));
   if (!written) die(written.error().msg);

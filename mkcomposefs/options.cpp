@@ -35,6 +35,22 @@ Result<void> set_version(uint32_t& field, std::string_view name, std::string_vie
 
 const OptionSpec kOptions[] = {
     {"from-file", Arg::None, [](Options& o, std::string_view, bool&) -> Result<void> { o.from_file = true; return {}; }},
+    {"from-oci", Arg::Required, [](Options& o, std::string_view v, bool&) -> Result<void> {
+       if (v.empty()) return make_error(EINVAL, "empty layout for --from-oci");
+       o.from_oci = true;
+       o.source = std::string(v);
+       return {};
+     }},
+    {"from-tar", Arg::Required, [](Options& o, std::string_view v, bool&) -> Result<void> {
+       if (v.empty()) return make_error(EINVAL, "empty path for --from-tar");
+       o.from_tar = true;
+       o.source = std::string(v);
+       return {};
+     }},
+    {"platform", Arg::Required, [](Options& o, std::string_view v, bool&) -> Result<void> {
+       o.platform = std::string(v);
+       return {};
+     }},
     {"print-digest", Arg::None, [](Options& o, std::string_view, bool&) -> Result<void> { o.print_digest = true; return {}; }},
     {"print-digest-only", Arg::None, [](Options& o, std::string_view, bool&) -> Result<void> {
        o.print_digest = o.print_digest_only = true;
@@ -84,10 +100,17 @@ const OptionSpec* find_option(std::string_view name) {
 
 std::string usage_text() {
   return "Usage: mkcomposefs [OPTIONS] SOURCE IMAGE\n"
+         "       mkcomposefs --from-oci=LAYOUT[:REF] [OPTIONS] IMAGE\n"
+         "       mkcomposefs --from-tar=FILE [OPTIONS] IMAGE\n"
          "Build a composefs image from a directory or, with --from-file, a composefs-dump(5) file.\n"
          "SOURCE may be - (stdin) and may be gzip-compressed with --from-file; IMAGE may be - (stdout).\n"
          "Options:\n"
          "  --from-file           The source is a dump file, not a directory\n"
+         "  --from-oci=LAYOUT[:REF]  Build from an OCI image layout directory or oci-archive\n"
+         "                        (all layers applied; REF: the image's ref name)\n"
+         "  --from-tar=FILE       Build from one layer tar (- for stdin); OCI whiteouts\n"
+         "                        become overlayfs whiteouts\n"
+         "  --platform=OS/ARCH[/VARIANT]  The image of an image index to use (default: this machine's)\n"
          "  --digest-store=PATH   Store content files in this directory\n"
          "  --use-epoch           Make all mtimes zero\n"
          "  --skip-devices        Don't store device nodes\n"
@@ -142,15 +165,22 @@ Result<Options> parse_options(int argc, char** argv) {
   // the min is raised to it.
   if (!version_set) o.max_version = 1;
   if (o.max_version < o.min_version) o.max_version = o.min_version;
-  if (positional.empty()) return make_error(EINVAL, "no source path specified");
-  o.source = positional[0];
-  if (o.source.empty()) return make_error(EINVAL, "empty source path specified");
-  if (positional.size() > 2) return make_error(EINVAL, "too many arguments");
+  if (int(o.from_file) + int(o.from_oci) + int(o.from_tar) > 1)
+    return make_error(EINVAL, "--from-file, --from-oci and --from-tar conflict");
+  if (o.platform && !o.from_oci) return make_error(EINVAL, "--platform needs --from-oci");
+  // --from-oci and --from-tar name the source themselves: the only argument is IMAGE.
+  if (!o.from_oci && !o.from_tar) {
+    if (positional.empty()) return make_error(EINVAL, "no source path specified");
+    o.source = positional[0];
+    if (o.source.empty()) return make_error(EINVAL, "empty source path specified");
+    positional.erase(positional.begin());
+  }
+  if (positional.size() > 1) return make_error(EINVAL, "too many arguments");
   if (o.print_digest_only) {
-    if (positional.size() == 2) return make_error(EINVAL, "cannot specify an image path with --print-digest-only");
+    if (positional.size() == 1) return make_error(EINVAL, "cannot specify an image path with --print-digest-only");
   } else {
-    if (positional.size() < 2) return make_error(EINVAL, "no image path specified");
-    o.image = positional[1];
+    if (positional.empty()) return make_error(EINVAL, "no image path specified");
+    o.image = positional[0];
     if (o.image.empty()) return make_error(EINVAL, "empty image path specified");
   }
   return o;

@@ -12,6 +12,9 @@ namespace cfs::mkcomposefs {
 
 struct Options {
   bool from_file = false;
+  bool from_oci = false;           // beyond C: --from-oci=LAYOUT[:REF], the source is an OCI image
+  bool from_tar = false;           // beyond C: --from-tar=FILE, the source is one layer tar
+  std::optional<std::string> platform;  // --platform=OS/ARCH[/VARIANT] for --from-oci
   bool print_digest = false;
   bool print_digest_only = false;
   bool use_epoch = false;
@@ -26,7 +29,7 @@ struct Options {
   unsigned threads = 0;            // 0: CPUs available to the process
   uint32_t min_version = 0;
   uint32_t max_version = 0;       // 1 when no version option is given
-  std::string source;
+  std::string source;              // the positional SOURCE, or the value of --from-oci/--from-tar
   std::string image;               // empty with --print-digest-only
 };
 

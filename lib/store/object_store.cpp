@@ -167,12 +167,98 @@ Result<void> ObjectStore::add(int src_fd, uint64_t size, const fsverity::Digest&
   if (::fstatat(dir_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return {};
   CFS_CHECK(ensure_subdir(name.substr(0, 2)));
   Pending staged = CFS_TRY(copy_to_temp(src_fd, size, src_name, name.substr(0, 2)));
-  staged.final_name = std::move(name);
+  return queue_pending(std::move(staged), std::move(name));
+}
+
+Result<void> ObjectStore::queue_pending(Pending&& staged, std::string final_name) {
+  staged.final_name = std::move(final_name);
   std::lock_guard lock(mutex_);
   pending_.push_back(std::move(staged));
   // Too many open anonymous files: make these durable and visible now.
   if (pending_.back().file.valid() && pending_.size() >= max_open_) return publish_locked();
   return {};
+}
+
+NewObject& NewObject::operator=(NewObject&& o) noexcept {
+  if (this != &o) {
+    discard();
+    file_ = std::move(o.file_);
+    tmp_name_ = std::exchange(o.tmp_name_, {});
+    dir_fd_ = o.dir_fd_;
+  }
+  return *this;
+}
+
+NewObject::~NewObject() { discard(); }
+
+void NewObject::discard() {
+  if (!tmp_name_.empty()) ::unlinkat(dir_fd_, tmp_name_.c_str(), 0);
+  tmp_name_.clear();
+  file_.reset();
+}
+
+// Made at the top of the store (its final "xx" is not known yet); publish() links
+// or renames it into place like the copies of add().
+Result<NewObject> ObjectStore::create_object() {
+  NewObject obj;
+  obj.dir_fd_ = dir_.get();
+  bool anonymous;
+  {
+    std::lock_guard lock(mutex_);
+    anonymous = use_tmpfile_;
+  }
+  if (anonymous) {
+    obj.file_.reset(::openat(dir_.get(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644));
+    if (obj.file_.valid()) return obj;
+    if (!tmpfile_unsupported(errno)) return errno_error(errno, path_);
+    std::lock_guard lock(mutex_);
+    use_tmpfile_ = false;
+  }
+  for (int attempt = 0; !obj.file_.valid(); ++attempt) {
+    obj.tmp_name_ = temp_name();
+    obj.file_.reset(::openat(dir_.get(), obj.tmp_name_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!obj.file_.valid() && (errno != EEXIST || attempt > 100)) {
+      int err = errno;
+      return errno_error(err, path_ + "/" + std::exchange(obj.tmp_name_, {}));
+    }
+  }
+  return obj;
+}
+
+Result<void> ObjectStore::add_new(NewObject&& object, const fsverity::Digest& digest, const std::string& src_name) {
+  std::string name = object_path(digest);
+  {
+    std::lock_guard lock(mutex_);
+    if (!queued_.insert(name).second) return {};  // dropped: the same content is queued
+  }
+  struct stat st;
+  if (::fstatat(dir_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return {};
+  CFS_CHECK(ensure_subdir(name.substr(0, 2)));
+  if (::fchmod(object.fd(), 0644) < 0) return errno_error(errno, "storing " + src_name + " in " + path_);  // whatever the umask
+  Pending staged;
+  if (object.tmp_name_.empty()) {
+    // fs-verity needs a file with no writers: reopen read-only, then drop the writer.
+    staged.file.reset(::open(proc_fd_path(object.fd()).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!staged.file.valid()) return make_error(EOPNOTSUPP, "cannot reopen an O_TMPFILE file (is /proc mounted?)");
+    object.file_.reset();
+    try_enable_verity(staged.file.get(), verity_alg_);
+  } else {
+    object.file_.reset();
+    UniqueFd ro(::openat(dir_.get(), object.tmp_name_.c_str(), O_RDONLY | O_CLOEXEC));
+    if (ro.valid()) try_enable_verity(ro.get(), verity_alg_);
+    staged.tmp_name = std::exchange(object.tmp_name_, {});  // the store removes it from now on
+  }
+  return queue_pending(std::move(staged), std::move(name));
+}
+
+void ObjectStore::drop_pending_except(const std::unordered_set<std::string>& keep) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(pending_, [&](Pending& p) {
+    if (keep.count(p.final_name)) return false;
+    queued_.erase(p.final_name);
+    if (!p.tmp_name.empty()) ::unlinkat(dir_.get(), p.tmp_name.c_str(), 0);
+    return true;  // an anonymous file goes with its fd
+  });
 }
 
 Result<void> ObjectStore::publish() {

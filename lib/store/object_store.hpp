@@ -34,6 +34,25 @@ struct StoreOptions {
 /// filesystem has no O_TMPFILE, named temporary files ".tmp-*" are renamed
 /// instead (and removed when the store object is destroyed unpublished).
 /// add() may be called from several threads at once.
+/// An object written before its digest is known (contents streamed from an
+/// archive): an anonymous O_TMPFILE file in the store directory, or a named
+/// ".tmp-*" one where O_TMPFILE is missing (removed again if never added).
+class NewObject {
+ public:
+  NewObject() = default;
+  NewObject(NewObject&& o) noexcept = default;
+  NewObject& operator=(NewObject&& o) noexcept;
+  ~NewObject();
+  int fd() const { return file_.get(); }
+
+ private:
+  friend class ObjectStore;
+  void discard();
+  UniqueFd file_;         // open for writing
+  std::string tmp_name_;  // the named temporary file, or empty
+  int dir_fd_ = -1;       // the store's, for removing tmp_name_
+};
+
 class ObjectStore {
  public:
   /// Opens (creating it if needed) the store directory.
@@ -50,6 +69,16 @@ class ObjectStore {
   /// Copies `size` bytes of `src_fd` (from offset 0) as the object `digest`, unless
   /// it is present already. `src_name` is used in error messages.
   Result<void> add(int src_fd, uint64_t size, const fsverity::Digest& digest, const std::string& src_name);
+  /// A new empty object file to write contents into (from offset 0).
+  Result<NewObject> create_object();
+  /// Adds a file from create_object(), now holding exactly the contents of
+  /// `digest`, under that name (published with the others); dropped instead if
+  /// the object is present already. `src_name` is used in error messages.
+  Result<void> add_new(NewObject&& object, const fsverity::Digest& digest, const std::string& src_name);
+  /// Forgets the added, unpublished objects whose path ("xx/...") is not in
+  /// `keep` (their files go): for builds that add contents before they know
+  /// which ones the image will use (a file a later image layer deletes).
+  void drop_pending_except(const std::unordered_set<std::string>& keep);
   /// syncfs, then give every added object its final name (link or rename), then
   /// syncfs again for the names.
   Result<void> publish();
@@ -65,6 +94,7 @@ class ObjectStore {
   Result<Pending> copy_to_anonymous(int src_fd, uint64_t size, const std::string& src_name, const std::string& subdir);
   Result<Pending> copy_to_named(int src_fd, uint64_t size, const std::string& src_name);
   Result<void> ensure_subdir(const std::string& name);
+  Result<void> queue_pending(Pending&& staged, std::string final_name);
   Result<void> publish_locked();  // mutex_ held
 
   std::string path_;
