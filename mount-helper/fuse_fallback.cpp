@@ -1,5 +1,6 @@
 #include "fuse_fallback.hpp"
 
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +22,14 @@ std::string escape_option(const std::string& v) {
   return out;
 }
 
+constexpr struct {
+  unsigned long ms;
+  const char* name;
+} kFuseFlags[] = {{MS_NOSUID, "nosuid"},       {MS_NODEV, "nodev"},           {MS_NOEXEC, "noexec"},
+                  {MS_NOATIME, "noatime"},     {MS_NODIRATIME, "nodiratime"}, {MS_RELATIME, "relatime"},
+                  {MS_STRICTATIME, "strictatime"}, {MS_SYNCHRONOUS, "sync"},  {MS_DIRSYNC, "dirsync"},
+                  {MS_LAZYTIME, "lazytime"}};
+
 std::string fuse_option_string(const HelperOptions& h) {
   std::string dirs;
   for (const auto& d : h.basedirs) dirs += (dirs.empty() ? "" : ":") + d;
@@ -29,6 +38,10 @@ std::string fuse_option_string(const HelperOptions& h) {
   // As for the kernel mount, digest= implies verity; tryverity is verity, since
   // user space can always measure.
   if (h.verity || h.tryverity || h.digest) o += ",verity";
+  // The VFS flags, as libfuse's mount options (it hands them to fusermount3;
+  // nosuid and nodev are FUSE's own defaults for a user's mount anyway).
+  for (const auto& f : kFuseFlags)
+    if (h.mount_flags & f.ms) o += std::string(",") + f.name;
   return o;
 }
 
@@ -44,6 +57,9 @@ Result<void> check_fuse_options(const HelperOptions& h) {
   if (!CFS_HAVE_FUSE) return make_error(ENOTSUP, "FUSE support was not built (configured with -Dfuse=disabled)");
   if (!h.upperdir.empty()) return make_error(EINVAL, "composefs-fuse cannot serve upperdir/workdir");
   if (h.idmap) return make_error(EINVAL, "composefs-fuse cannot serve idmap");
+  if (!h.security_options.empty()) return make_error(EINVAL, "composefs-fuse cannot apply " + h.security_options.front());
+  if (h.mount_flags & (MS_MANDLOCK | MS_NOSYMFOLLOW))
+    return make_error(EINVAL, "composefs-fuse cannot apply mand or nosymfollow");
   return {};
 }
 

@@ -58,6 +58,7 @@ struct Cli {
   std::string mount_ns;  // -N: a path or a PID
   bool sloppy = false;   // -s
   bool fake = false;     // -f
+  bool verbose = false;  // -v
 };
 
 void add_options(Cli& cli, const char* more) {
@@ -78,7 +79,8 @@ Cli parse_cli(int argc, char** argv) {
       case 'o': add_options(cli, optarg); break;
       case 's': cli.sloppy = true; break;
       case 'f': cli.fake = true; break;
-      case 'n': case 'v': break;  // no mtab to skip; nothing extra to say
+      case 'v': cli.verbose = true; break;
+      case 'n': break;  // no mtab to skip
       case 'N': cli.mount_ns = optarg; break;
       case 'h': usage(stdout); std::exit(0);
       default: usage(stderr); std::exit(EXIT_FAILURE);
@@ -115,13 +117,21 @@ cfs::mount::Options mount_options(const cfs::mount_helper::HelperOptions& h) {
   return std::move(opts).value();
 }
 
+// -v: what was mounted, how and with which options; 0 (the exit status).
+int say(const Cli& cli, const cfs::mount_helper::HelperOptions& h, const std::string& how) {
+  if (cli.verbose)
+    std::printf("%s: %s on %s mounted by %s; %s\n", g_prog, cli.image.c_str(), cli.target.c_str(), how.c_str(),
+                cfs::mount_helper::describe(h).c_str());
+  return 0;
+}
+
 // -o fuse: composefs-fuse only.
 int mount_fuse_only(const Cli& cli, const cfs::mount_helper::HelperOptions& h) {
   if (auto r = cfs::mount_helper::check_fuse_options(h); !r) die(r.error().msg);
-  if (cli.fake) return 0;
+  if (cli.fake) return say(cli, h, "nothing (-f)");
   auto r = cfs::mount_helper::mount_with_fuse(h, cli.image, cli.target);
   if (!r) die("Failed to mount composefs " + cli.image + " with " + r.error().msg);
-  return 0;
+  return say(cli, h, "composefs-fuse");
 }
 
 // The kernel mount failed with `kernel`: try composefs-fuse when that may help.
@@ -130,7 +140,7 @@ int mount_fuse_only(const Cli& cli, const cfs::mount_helper::HelperOptions& h) {
   const std::string what = "Failed to mount composefs " + cli.image + ": ";
   if (!cfs::mount_helper::should_fall_back(h, kernel)) die(what + kernel.msg);
   auto r = cfs::mount_helper::mount_with_fuse(h, cli.image, cli.target);
-  if (r) std::exit(0);
+  if (r) std::exit(say(cli, h, "composefs-fuse (the kernel mount failed: " + kernel.msg + ")"));
   die(what + "tried the kernel (EROFS + overlayfs): " + kernel.msg + "; then " + r.error().msg);
 }
 
@@ -159,9 +169,9 @@ int main(int argc, char** argv) {
     opts.idmap_fd = userns.get();
   }
   cfs::UniqueFd image = open_or_die(cli.image, "");
-  if (cli.fake) return 0;  // -f: everything checked, nothing mounted
+  if (cli.fake) return say(cli, helper, "nothing (-f)");  // everything checked, nothing mounted
 
   auto r = cfs::mount::mount({cli.image, image.get()}, cli.target, opts);
   if (!r) after_kernel_failure(cli, helper, r.error());
-  return 0;
+  return say(cli, helper, "the kernel (EROFS + overlayfs)");
 }

@@ -1,7 +1,11 @@
 #include "options.hpp"
 
+#include <sys/mount.h>
+
 #include <cerrno>
 #include <string_view>
+
+#include "vfs_options.hpp"
 
 namespace cfs::mount_helper {
 namespace {
@@ -54,8 +58,12 @@ bool takes_value(std::string_view key) {
   return key == "basedir" || key == "digest" || key == "idmap" || key == "upperdir" || key == "workdir";
 }
 
-Result<void> apply(HelperOptions& h, std::string_view key, const std::optional<std::string>& value,
-                   bool sloppy) {
+bool is_composefs_option(std::string_view key) {
+  return takes_value(key) || key == "verity" || key == "tryverity" || key == "ro" || key == "rw" ||
+         key == "fuse" || key == "nofuse";
+}
+
+Result<void> apply(HelperOptions& h, std::string_view key, const std::optional<std::string>& value) {
   if (takes_value(key) && !value)
     return make_error(EINVAL, "No value specified for " + std::string(key) + " option");
   if (key == "basedir") {
@@ -72,9 +80,26 @@ Result<void> apply(HelperOptions& h, std::string_view key, const std::optional<s
     h.ro = false;
   } else if (key == "fuse" || key == "nofuse") {  // ours: C has no FUSE fallback
     h.fuse = key == "fuse" ? FuseMode::force : FuseMode::never;
-  } else if (!sloppy) {
-    return make_error(EINVAL, "Unsupported option " + std::string(key));
   }
+  return {};
+}
+
+// Everything that is not composefs's, through libmount (vfs_options.hpp): VFS
+// flags for the final mount, SELinux contexts for the overlay, mount(8)'s own
+// options ignored, anything else refused unless sloppy.
+Result<void> apply_others(HelperOptions& h, const std::string& others, bool sloppy) {
+  VfsOptions v = CFS_TRY(classify_vfs_options(others));
+  if (!v.unknown.empty() && !sloppy) return make_error(EINVAL, "Unsupported option " + v.unknown.front());
+  // "silent"/"loud" only change how loudly the kernel logs; the rest (bind,
+  // remount, move, ...) make no sense for a composefs mount.
+  const unsigned long unsupported = v.mount_flags & ~(mount::kSupportedMountFlags | MS_SILENT);
+  if (unsupported != 0 && !sloppy)
+    return make_error(EINVAL, "Unsupported mount flags in '" + others + "' (composefs takes ro, nosuid, nodev, "
+                              "noexec, nosymfollow, the atime options, sync, dirsync, lazytime, mand)");
+  h.mount_flags |= v.mount_flags & mount::kSupportedMountFlags;
+  h.security_options = std::move(v.security);
+  h.ignored = std::move(v.ignored);
+  if (sloppy) h.ignored.insert(h.ignored.end(), v.unknown.begin(), v.unknown.end());
   return {};
 }
 
@@ -104,11 +129,20 @@ Result<std::vector<RawOption>> split_options(std::string_view s) {
 
 Result<HelperOptions> parse_options(const std::string& optstr, bool sloppy) {
   HelperOptions h;
+  std::string others;  // as written, for libmount
   for (const RawOption& o : CFS_TRY(split_options(optstr))) {
+    if (!is_composefs_option(o.name)) {
+      if (!others.empty()) others += ',';
+      others.append(o.name);
+      if (o.value) others.append("=").append(*o.value);
+      continue;
+    }
     std::optional<std::string> v;
     if (o.value) v = unquote(*o.value);
-    CFS_CHECK(apply(h, o.name, v, sloppy));
+    CFS_CHECK(apply(h, o.name, v));
   }
+  // Only now libmount is loaded, and only if there is something for it.
+  if (!others.empty()) CFS_CHECK(apply_others(h, others, sloppy));
   return h;
 }
 
@@ -121,9 +155,39 @@ Result<mount::Options> to_mount_options(const HelperOptions& h) {
   o.upperdir = h.upperdir;
   o.workdir = h.workdir;
   o.read_only = h.ro;
+  o.mount_flags = h.mount_flags;
+  o.security_options = h.security_options;
   if (h.verity || h.digest) o.verity = mount::Verity::require;  // digest= implies verity
   else if (h.tryverity) o.verity = mount::Verity::try_;
   return o;
+}
+
+std::string describe(const HelperOptions& h) {
+  static constexpr struct {
+    unsigned long ms;
+    const char* name;
+  } kNames[] = {{MS_RDONLY, "ro"},         {MS_NOSUID, "nosuid"},          {MS_NODEV, "nodev"},
+                {MS_NOEXEC, "noexec"},     {MS_NOSYMFOLLOW, "nosymfollow"}, {MS_NOATIME, "noatime"},
+                {MS_NODIRATIME, "nodiratime"}, {MS_RELATIME, "relatime"},   {MS_STRICTATIME, "strictatime"},
+                {MS_SYNCHRONOUS, "sync"},  {MS_DIRSYNC, "dirsync"},         {MS_LAZYTIME, "lazytime"},
+                {MS_MANDLOCK, "mand"}};
+  std::string flags;
+  const unsigned long all = h.mount_flags | (h.ro ? MS_RDONLY : 0);
+  for (const auto& n : kNames)
+    if (all & n.ms) flags.append(flags.empty() ? "" : ",").append(n.name);
+  std::string out = "basedir=";
+  for (size_t i = 0; i < h.basedirs.size(); ++i) out.append(i ? ":" : "").append(h.basedirs[i]);
+  if (h.digest) out.append(",digest=").append(*h.digest);
+  if (h.verity) out.append(",verity");
+  if (h.tryverity) out.append(",tryverity");
+  if (!h.upperdir.empty()) out.append(",upperdir=").append(h.upperdir).append(",workdir=").append(h.workdir);
+  out.append("; mount flags: ").append(flags.empty() ? "none" : flags);
+  for (const auto& sec : h.security_options) out.append("; ").append(sec);
+  if (!h.ignored.empty()) {
+    out.append("; ignored:");
+    for (const auto& i : h.ignored) out.append(" ").append(i);
+  }
+  return out;
 }
 
 }  // namespace cfs::mount_helper

@@ -24,6 +24,9 @@ struct HelperOptions {
   bool tryverity = false;
   bool ro = false;
   FuseMode fuse = FuseMode::fallback;
+  unsigned long mount_flags = 0;               // MS_* for the final mount (nosuid, noexec, ...)
+  std::vector<std::string> security_options;   // context=... for the overlay
+  std::vector<std::string> ignored;            // mount(8)'s options (nofail, x-*, ...), or unknown under -s
 };
 
 /// One NAME[=VALUE] item of an option string, as written (quotes kept).
@@ -41,8 +44,12 @@ struct RawOption {
 Result<std::vector<RawOption>> split_options(std::string_view optstr);
 
 /// Parses a comma-separated option string (split as split_options does; values may be
-/// "double-quoted" to hold commas). Unknown options fail unless `sloppy`.
+/// "double-quoted" to hold commas). composefs's options are read here; the rest are
+/// classified by libmount (vfs_options.hpp). Unknown options fail unless `sloppy`.
 Result<HelperOptions> parse_options(const std::string& optstr, bool sloppy);
+
+/// One line for -v: composefs options, mount flags, security options, ignored options.
+std::string describe(const HelperOptions& h);
 
 /// Checks the combination and builds the library's options (idmap fd not set).
 Result<mount::Options> to_mount_options(const HelperOptions& h);

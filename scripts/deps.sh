@@ -3,7 +3,7 @@
 # Sourced by build.sh and run-tests.sh; safe to run again.
 set -euo pipefail
 
-CFS_PACKAGES=(g++ meson ninja-build pkg-config libssl-dev zlib1g-dev libarchive-dev nlohmann-json3-dev libfuse3-dev fuse3 catch2 erofs-utils xz-utils gzip util-linux python3 fsverity attr)
+CFS_PACKAGES=(g++ meson ninja-build pkg-config libssl-dev zlib1g-dev libarchive-dev nlohmann-json3-dev libmount-dev libfuse3-dev fuse3 catch2 erofs-utils xz-utils gzip util-linux python3 fsverity attr)
 # What only the tests need: man(1) for the man pages, strace for what composefs-info
 # opens with a hostile image (tests/fuse/check-hostile-image.sh), the Debian and RPM
 # build tools so the packaging tests build packages instead of skipping, umoci

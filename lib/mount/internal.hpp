@@ -88,6 +88,11 @@ Result<void> mount_overlay_new(const OverlaySpec& spec);
 /// mount(2) overlay: "lowerdir=L::D1::D2", then "lowerdir=L:D1:D2" on EINVAL.
 Result<void> mount_overlay_legacy(const OverlaySpec& spec, const Force& force);
 
+/// Options::mount_flags as fsmount()'s MOUNT_ATTR_* (read_only included).
+unsigned mount_attributes(const Options& o);
+/// Options::mount_flags as mount(2)'s MS_* for the legacy overlay (read_only included).
+unsigned long legacy_mount_flags(const Options& o);
+
 /// A path escaped for a legacy overlay option string: '\' before ',' ':' '\'.
 std::string escape_legacy_path(std::string_view path);
 

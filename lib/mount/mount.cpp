@@ -24,6 +24,7 @@ Result<void> validate(const Options& o) {
   if (o.object_dirs.empty()) return make_error(EINVAL, "No object dirs specified");
   for (const std::string& dir : o.object_dirs)
     if (dir.empty()) return make_error(EINVAL, "Empty object dir path");
+  if (o.mount_flags & ~kSupportedMountFlags) return make_error(EINVAL, "Unsupported mount flags for composefs");
   if (o.upperdir.empty() != o.workdir.empty())
     return make_error(EINVAL, "Both workdir and upperdir must be specified if used");
   return {};

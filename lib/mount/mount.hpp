@@ -40,6 +40,14 @@ struct Options {
   std::optional<std::string> expected_digest;
   Verity verity = Verity::none;
   bool read_only = false;
+  /// Mount flags of the overlay the user sees, as mount(2)'s MS_* (MS_NOSUID,
+  /// MS_NODEV, MS_NOEXEC, MS_NOATIME, MS_NODIRATIME, MS_RELATIME, MS_STRICTATIME,
+  /// MS_NOSYMFOLLOW, MS_RDONLY: per-mount attributes; MS_SYNCHRONOUS, MS_DIRSYNC,
+  /// MS_LAZYTIME, MS_MANDLOCK: the overlay's superblock). Others are refused.
+  unsigned long mount_flags = 0;
+  /// Security options handed to the overlay as NAME=VALUE (SELinux: context=,
+  /// fscontext=, defcontext=, rootcontext=); VALUE as written, quotes included.
+  std::vector<std::string> security_options;
   std::string upperdir;  // both or neither of upperdir/workdir
   std::string workdir;
   int idmap_fd = -1;  // user namespace fd for an idmapped EROFS layer, or -1
@@ -47,6 +55,12 @@ struct Options {
   /// /tmp/.composefs.XXXXXX directory, removed afterwards.
   std::string image_mountdir;
 };
+
+/// The MS_* flags Options::mount_flags may hold.
+inline constexpr unsigned long kSupportedMountFlags = 0x1 /*MS_RDONLY*/ | 0x2 /*MS_NOSUID*/ | 0x4 /*MS_NODEV*/ |
+    0x8 /*MS_NOEXEC*/ | 0x10 /*MS_SYNCHRONOUS*/ | 0x40 /*MS_MANDLOCK*/ | 0x80 /*MS_DIRSYNC*/ |
+    0x100 /*MS_NOSYMFOLLOW*/ | 0x400 /*MS_NOATIME*/ | 0x800 /*MS_NODIRATIME*/ | 0x200000 /*MS_RELATIME*/ |
+    0x1000000 /*MS_STRICTATIME*/ | 0x2000000 /*MS_LAZYTIME*/;
 
 /// The image to mount: an open fd (read-only is enough) or a path. `path` is also
 /// used for the loop device's name when fd is given.

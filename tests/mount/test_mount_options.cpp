@@ -1,5 +1,10 @@
 // mount.composefs option parsing and the legacy overlay option string.
+#include <sys/mount.h>
+
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <string>
+#include <vector>
 
 #include "mount/internal.hpp"
 #include "options.hpp"
@@ -7,6 +12,60 @@
 using cfs::mount::detail::escape_legacy_path;
 using cfs::mount::detail::legacy_overlay_options;
 using cfs::mount_helper::parse_options;
+
+namespace {
+bool libmount_loaded() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line))
+    if (line.find("libmount.so") != std::string::npos) return true;
+  return false;
+}
+}  // namespace
+
+// First in the file (Catch2 runs test cases in declaration order): nothing
+// before it has loaded libmount.
+TEST_CASE("options: composefs's own options never load libmount") {
+  auto h = parse_options("basedir=/a:/b,digest=00,verity,ro,upperdir=/u,workdir=/w,nofuse", false);
+  REQUIRE(h);
+  CHECK_FALSE(libmount_loaded());
+  auto v = parse_options("basedir=/a,nosuid", false);
+  REQUIRE(v);
+  CHECK(libmount_loaded());
+}
+
+TEST_CASE("options: fstab options classified by libmount") {
+  auto h = parse_options("basedir=/a,nosuid,nodev,noexec,noatime,nofail,_netdev,comment=c,"
+                         "x-systemd.requires-mounts-for=/x,X-mount.mkdir,defaults,context=\"u:r:t:s0,c1\"",
+                         false);
+  REQUIRE(h);
+  CHECK(h->mount_flags == (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME));
+  CHECK(h->security_options == std::vector<std::string>{"context=\"u:r:t:s0,c1\""});
+  CHECK(h->ignored == std::vector<std::string>{"nofail", "_netdev", "comment=c", "x-systemd.requires-mounts-for=/x",
+                                               "X-mount.mkdir"});
+  auto o = cfs::mount_helper::to_mount_options(*h);
+  REQUIRE(o);
+  CHECK(o->mount_flags == h->mount_flags);
+  CHECK(cfs::mount::detail::mount_attributes(*o) ==
+        (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOATIME));
+  o->read_only = true;
+  CHECK(cfs::mount::detail::legacy_mount_flags(*o) == (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_RDONLY));
+}
+
+TEST_CASE("options: user implies nosuid,nodev,noexec unless later undone; unknown refused") {
+  auto h = parse_options("basedir=/a,user,exec", false);
+  REQUIRE(h);
+  CHECK(h->mount_flags == (MS_NOSUID | MS_NODEV));
+  auto bad = parse_options("basedir=/a,nofail,bogus=1", false);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().msg == "Unsupported option bogus=1");
+  auto sloppy = parse_options("basedir=/a,bogus=1", true);
+  REQUIRE(sloppy);
+  CHECK(sloppy->ignored == std::vector<std::string>{"bogus=1"});
+  auto bind = parse_options("basedir=/a,bind", false);
+  REQUIRE_FALSE(bind);
+  CHECK(bind.error().msg.find("Unsupported mount flags") == 0);
+}
 
 TEST_CASE("legacy paths escape , : and backslash") {
   CHECK(escape_legacy_path("/plain/path") == "/plain/path");
