@@ -9,6 +9,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "util/file_stat.hpp"
+
 namespace cfs::fuse_tool {
 namespace {
 
@@ -99,10 +101,9 @@ Result<void> finish(Parsing& p) {
     return make_error(EINVAL, "unexpected argument '" + p.positional[2] + "'");
   }
   if (c.image.empty()) return make_error(EINVAL, "empty image path");
-  struct stat st;
-  if (::stat(c.mountpoint.c_str(), &st) != 0)
-    return make_error(errno, "mountpoint " + c.mountpoint + ": " + std::strerror(errno));
-  if (!S_ISDIR(st.st_mode)) return make_error(ENOTDIR, "mountpoint " + c.mountpoint + ": not a directory");
+  auto st = stat_at(AT_FDCWD, c.mountpoint.c_str(), 0, "");
+  if (!st) return make_error(st.error().errnum, "mountpoint " + c.mountpoint + ": " + std::strerror(st.error().errnum));
+  if (!S_ISDIR(st->mode)) return make_error(ENOTDIR, "mountpoint " + c.mountpoint + ": not a directory");
   if (c.basedirs.empty()) return make_error(EINVAL, "no basedir given (-o basedir=DIR)");
   return {};
 }

@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "erofs/reader/reader.hpp"
 #include "store/object_dirs.hpp"
+#include "util/file_stat.hpp"
 #include "util/hex.hpp"
 #include "util/unique_fd.hpp"
 
@@ -39,13 +40,13 @@ ObjectState inspect(int basedir_fd, const std::string& payload, bool want_digest
   ObjectState s;
   // Reached as the kernel mount reaches it: beneath the basedir, a regular file.
   auto fd = store::open_object_beneath(basedir_fd, payload);
-  struct stat st;
+  Result<FileStat> st = make_error(EBADF, "");
   if (!fd) {
     s.error = fd.error().msg;
-  } else if (::fstat(fd->get(), &st) < 0) {
-    s.error = std::strerror(errno);
+  } else if (!(st = stat_fd(fd->get(), payload))) {
+    s.error = std::strerror(st.error().errnum);
   } else {
-    s.size = st.st_size;
+    s.size = st->size;
     if (want_digest) {
       auto d = fsverity::file_digest(fd->get(), alg);
       if (d) s.digest = *d;

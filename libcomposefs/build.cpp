@@ -14,6 +14,7 @@
 #include <string>
 
 #include "node.hpp"
+#include "util/file_stat.hpp"
 #include "util/hex.hpp"
 #include "util/io.hpp"
 #include "util/unique_fd.hpp"
@@ -83,18 +84,19 @@ std::string object_path(const uint8_t* digest) {
 }
 
 lcfs_node_s* load_file(int dirfd, const char* fname, int flags) {
-  struct stat st;
-  if (::fstatat(dirfd, fname, &st, AT_SYMLINK_NOFOLLOW) < 0) return nullptr;
+  auto stat = cfs::stat_at(dirfd, fname, AT_SYMLINK_NOFOLLOW, fname);  // 64-bit times on 32-bit too
+  if (!stat) return errno = stat.error().errnum, nullptr;
+  const cfs::FileStat& st = *stat;
   OwnedNode node(lcfs_node_new());
   if (!node) return nullptr;
-  node->mode = st.st_mode;
-  node->uid = st.st_uid;
-  node->gid = st.st_gid;
-  node->rdev = static_cast<uint32_t>(st.st_rdev);
-  node->size = st.st_size;
-  if (S_ISREG(st.st_mode)) {
+  node->mode = st.mode;
+  node->uid = st.uid;
+  node->gid = st.gid;
+  node->rdev = static_cast<uint32_t>(st.rdev);
+  node->size = st.size;
+  if (S_ISREG(st.mode)) {
     if (lcfs_node_set_from_content(node.get(), dirfd, fname, flags) < 0) return nullptr;
-  } else if (S_ISLNK(st.st_mode)) {
+  } else if (S_ISLNK(st.mode)) {
     char target[PATH_MAX + 1];
     ssize_t n = ::readlinkat(dirfd, fname, target, sizeof target - 1);
     if (n < 0) return nullptr;
@@ -102,8 +104,8 @@ lcfs_node_s* load_file(int dirfd, const char* fname, int flags) {
     if (lcfs_node_set_symlink_payload(node.get(), target) < 0) return nullptr;
   }
   if (!(flags & LCFS_BUILD_USE_EPOCH)) {
-    node->mtime_sec = st.st_mtim.tv_sec;
-    node->mtime_nsec = static_cast<uint32_t>(st.st_mtim.tv_nsec);
+    node->mtime_sec = st.mtime.sec;
+    node->mtime_nsec = st.mtime.nsec;
   }
   if (!(flags & LCFS_BUILD_SKIP_XATTRS) && read_xattrs(node.get(), dirfd, fname, flags) < 0) return nullptr;
   return node.release();
@@ -139,9 +141,9 @@ lcfs_node_s* build(int dirfd, const char* fname, int flags, BuildError& err) {
     if (std::strcmp(de->d_name, ".") == 0 || std::strcmp(de->d_name, "..") == 0) continue;
     unsigned char type = de->d_type;
     if (type == DT_UNKNOWN) {
-      struct stat st;
-      if (::fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) return err = {errno, join(fname, de->d_name)}, nullptr;
-      if (S_ISDIR(st.st_mode)) type = DT_DIR;
+      auto st = cfs::stat_at(dfd, de->d_name, AT_SYMLINK_NOFOLLOW, de->d_name);
+      if (!st) return err = {st.error().errnum, join(fname, de->d_name)}, nullptr;
+      if (S_ISDIR(st->mode)) type = DT_DIR;
     }
     lcfs_node_s* child;
     if (type == DT_DIR) {

@@ -64,9 +64,11 @@ void lcfs_node_set_mtime(lcfs_node_s* node, struct timespec* time) {
   node->mtime_nsec = static_cast<uint32_t>(time->tv_nsec);
 }
 
+// struct timespec keeps the platform's time_t (the ABI composefs-c has there): on
+// i386 and armhf, C truncates an mtime beyond 32 bits to its low bits, as we do.
 void lcfs_node_get_mtime(lcfs_node_s* node, struct timespec* time) {
   if (!node || !time) return;
-  time->tv_sec = node->mtime_sec;
+  time->tv_sec = static_cast<time_t>(node->mtime_sec);
   time->tv_nsec = node->mtime_nsec;
 }
 

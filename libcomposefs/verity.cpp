@@ -8,6 +8,7 @@
 
 #include "fsverity/fsverity.hpp"
 #include "util/cpus.hpp"
+#include "util/file_stat.hpp"
 #include "libcomposefs/lcfs-mount.h"  // ENOVERITY, EWRONGVERITY
 #include "node.hpp"
 
@@ -28,9 +29,9 @@ void store(uint8_t* out, const cfs::fsverity::Digest& digest) { std::memcpy(out,
 }  // namespace
 
 int cfs::capi::compute_whole_file_digest(uint8_t* digest, int fd) {
-  struct stat st;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-    auto d = cfs::fsverity::digest_of_file(fd, static_cast<uint64_t>(st.st_size), cfs::fsverity::HashAlg::sha256,
+  auto st = cfs::stat_fd(fd, "");
+  if (st && S_ISREG(st->mode)) {
+    auto d = cfs::fsverity::digest_of_file(fd, st->size, cfs::fsverity::HashAlg::sha256,
                                            {.threads = cfs::available_cpus()});
     if (!d) return fail(ENODATA);
     store(digest, *d);
@@ -80,7 +81,8 @@ int lcfs_fd_measure_fsverity(uint8_t* digest, int fd) {
   auto* d = reinterpret_cast<fsverity_digest*>(buf);
   d->digest_size = kMaxDigest;
   if (::ioctl(fd, FS_IOC_MEASURE_VERITY, d) < 0) {
-    if (errno == ENODATA || errno == EOPNOTSUPP || errno == ENOTTY) errno = ENOVERITY;
+    // C maps ENODATA, EOPNOTSUPP and ENOTTY; ENOSYS (qemu-user) means the same.
+    if (errno == ENODATA || cfs::fsverity::verity_unsupported(errno)) errno = ENOVERITY;
     return -errno;
   }
   // Verity with another hash (e.g. SHA-512). C returns this without setting errno.

@@ -15,9 +15,13 @@ using fmt::EROFS_BLKSIZ;
 
 constexpr uint64_t round_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
 
-// Hash of an xattr's (name, value) pair, for counting equal pairs.
+// Hash of an xattr's (name, value) pair, for counting equal pairs. Only the hash
+// table's probing depends on it, never the image (pairs are numbered in order of
+// first use, then sorted), so std::hash differing between 32- and 64-bit size_t is
+// harmless; the arithmetic is in 64 bits so that the fold is defined on both.
 uint32_t pair_hash(const XattrEntry& x) {
-  size_t h = std::hash<std::string_view>{}(x.name) * 31 ^ std::hash<std::string_view>{}(x.value) ^ x.slash;
+  auto hash = [](std::string_view s) -> uint64_t { return std::hash<std::string_view>{}(s); };
+  uint64_t h = hash(x.name) * 31 ^ hash(x.value) ^ x.slash;
   return static_cast<uint32_t>(h ^ (h >> 32));
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/cpus.hpp"
+#include "util/file_stat.hpp"
 #include "util/io.hpp"
 
 namespace cfs::fsverity {
@@ -86,15 +87,12 @@ cfs::Result<void> enable_fd(int fd, HashAlg alg) {
 cfs::Result<Digest> file_digest(int fd, HashAlg alg) {
   auto measured = measure_fd(fd);
   if (measured && measured->alg() == alg) return measured;
-  int e = measured ? 0 : measured.error().errnum;
-  // Not enabled, not supported here, or enabled with the other algorithm: compute it.
-  if (e != 0 && e != ENODATA && e != EOPNOTSUPP && e != ENOTTY) return measured.take_error();
-  struct stat st;
-  if (::fstat(fd, &st) < 0) return cfs::errno_error(errno, "fstat");
+  // Not enabled, not available here (any errno: a real read error shows up in the
+  // read below), or enabled with another algorithm: compute it.
+  cfs::FileStat st = CFS_TRY(cfs::stat_fd(fd, "fstat"));
   // A regular file's size is known: holes skipped, big files on all CPUs. Anything
   // else (a pipe) is read to its end.
-  if (S_ISREG(st.st_mode))
-    return digest_of_file(fd, static_cast<uint64_t>(st.st_size), alg, {.threads = available_cpus()});
+  if (S_ISREG(st.mode)) return digest_of_file(fd, st.size, alg, {.threads = available_cpus()});
   if (::lseek(fd, 0, SEEK_SET) < 0) return cfs::errno_error(errno, "lseek");
   return digest_of_fd(fd, alg);
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <cerrno>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -120,19 +121,30 @@ cfs::Result<Digest> digest_of_file(int fd, uint64_t size, HashAlg alg, const Fil
 
 /// The fs-verity digest of an open file: the kernel's measurement when verity is
 /// enabled, else computed from its contents from offset 0 (C: lcfs_fd_get_fsverity),
-/// through digest_of_file() on all CPUs for a regular file.
+/// through digest_of_file() on all CPUs for a regular file. Whatever keeps the
+/// kernel from measuring (no verity, not supported, ENOSYS under emulation, a
+/// third hash) means computing, never a failure or a mismatch.
 cfs::Result<Digest> file_digest(int fd, HashAlg alg = HashAlg::sha256);
 
+/// True for the errnos with which an fs-verity ioctl says "not available here"
+/// (for every file alike): ENOTTY or EOPNOTSUPP from a filesystem without
+/// fs-verity, ENOSYS from an emulator that does not forward the ioctl (qemu-user).
+inline bool verity_unsupported(int errnum) { return errnum == ENOTTY || errnum == EOPNOTSUPP || errnum == ENOSYS; }
+
+/// The same for FS_IOC_ENABLE_VERITY, where EINVAL also means the filesystem
+/// cannot do our parameters (4096-byte blocks on 64 KiB pages before Linux 6.3).
+inline bool enable_unsupported(int errnum) { return verity_unsupported(errnum) || errnum == EINVAL; }
+
 /// The kernel's measurement of a verity-enabled file (FS_IOC_MEASURE_VERITY).
-/// Fails with errnum ENODATA when verity is not enabled on the file, ENOTTY or
-/// EOPNOTSUPP when the filesystem does not support it, EINVAL when the file's
+/// Fails with errnum ENODATA when verity is not enabled on the file,
+/// verity_unsupported() ones when not available here, EINVAL when the file's
 /// digest is neither SHA-256 nor SHA-512.
 cfs::Result<Digest> measure_fd(int fd);
 
 /// Enables fs-verity (`alg`, 4096-byte blocks, no salt) on `fd`, which must be
 /// open read-only with no writers (FS_IOC_ENABLE_VERITY). The kernel's errno is
 /// passed through, e.g. EEXIST when already enabled, ETXTBSY when open for write,
-/// ENOTTY/EOPNOTSUPP when unsupported.
+/// enable_unsupported() ones when not available here.
 cfs::Result<void> enable_fd(int fd, HashAlg alg = HashAlg::sha256);
 
 }  // namespace cfs::fsverity

@@ -44,8 +44,9 @@ Result<void> check_digest(int fd, const std::string& expected_hex) {
   auto found = fsverity::measure_fd(fd);
   if (!found) {
     int e = found.error().errnum;
-    // C canonicalizes "no verity here" (ENODATA, EOPNOTSUPP, ENOTTY) to ENOVERITY.
-    if (e == ENODATA || e == EOPNOTSUPP || e == ENOTTY) return make_error(kNoVerity, "Image has no fs-verity");
+    // C canonicalizes "no verity here" (ENODATA, EOPNOTSUPP, ENOTTY) to ENOVERITY;
+    // so do we with ENOSYS too (an emulator that does not forward the ioctl).
+    if (e == ENODATA || fsverity::verity_unsupported(e)) return make_error(kNoVerity, "Image has no fs-verity");
     // A verity digest of neither algorithm: C reports it as the wrong one.
     if (e == EINVAL) return make_error(kWrongVerity, "Image has wrong fs-verity");
     return found.take_error();

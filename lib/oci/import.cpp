@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "format/composefs.hpp"
+#include "util/file_stat.hpp"
 #include "util/io.hpp"
 
 namespace cfs::oci {
@@ -60,11 +61,11 @@ void keep_used_objects(const tree::Tree& tree, store::ObjectStore* store) {
 }  // namespace
 
 std::pair<std::string, std::optional<std::string>> split_layout_ref(const std::string& arg) {
-  struct stat st;
-  if (::stat(arg.c_str(), &st) == 0) return {arg, std::nullopt};
+  auto exists = [](const std::string& p) { return stat_at(AT_FDCWD, p.c_str(), 0, p).ok(); };
+  if (exists(arg)) return {arg, std::nullopt};
   for (size_t colon = arg.find(':'); colon != std::string::npos; colon = arg.find(':', colon + 1)) {
     std::string path = arg.substr(0, colon);
-    if (!path.empty() && ::stat(path.c_str(), &st) == 0) return {path, arg.substr(colon + 1)};
+    if (!path.empty() && exists(path)) return {path, arg.substr(colon + 1)};
   }
   return {arg, std::nullopt};
 }

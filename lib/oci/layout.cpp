@@ -9,6 +9,7 @@
 
 #include "oci/archive.hpp"
 #include "oci/layer.hpp"
+#include "util/file_stat.hpp"
 #include "util/io.hpp"
 
 namespace cfs::oci {
@@ -48,9 +49,8 @@ std::string blob_name(const Descriptor& d) { return "blobs/sha256/" + std::strin
 Result<Layout> Layout::open(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return errno_error(errno, path);
-  struct stat st;
-  if (::fstat(fd.get(), &st) < 0) return errno_error(errno, path);
-  Layout layout(path, S_ISDIR(st.st_mode) ? std::move(fd) : UniqueFd());
+  FileStat st = CFS_TRY(stat_fd(fd.get(), path));  // statx: 64-bit times on i386 too
+  Layout layout(path, S_ISDIR(st.mode) ? std::move(fd) : UniqueFd());
   auto marker = layout.read_member("oci-layout", 4096);
   if (!marker) return make_error(EINVAL, path + ": not an OCI image layout (" + marker.error().msg + ")");
   if (marker->find("imageLayoutVersion") == std::string::npos)

@@ -20,10 +20,6 @@ namespace {
 namespace fmt = cfs::format;
 constexpr size_t kReadChunk = 1 << 20;
 
-bool same_time(const struct timespec& a, const struct timespec& b) {
-  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
-}
-
 }  // namespace
 
 struct ContentReader::State {
@@ -144,10 +140,8 @@ Result<void> ContentReader::State::finish_file(FileWork& work, int fd, const std
   // A file changed since the scan saw it, or rewritten while we read or copied it,
   // would give a digest that does not match the data (and an object misnamed for
   // good): any write moves mtime or ctime.
-  struct stat after;
-  if (::fstat(fd, &after) < 0) return errno_error(errno, shown);
-  if (static_cast<uint64_t>(after.st_size) != work.stamp.size || !same_time(after.st_mtim, work.stamp.mtime) ||
-      !same_time(after.st_ctim, work.stamp.ctime))
+  FileStat after = CFS_TRY(stat_fd(fd, shown));
+  if (after.size != work.stamp.size || after.mtime != work.stamp.mtime || after.ctime != work.stamp.ctime)
     return make_error(EIO, shown + ": file changed while being read");
   progress.files_done.fetch_add(1);
   return {};

@@ -24,11 +24,11 @@ class Scanner {
   Scanner(const ScanOptions& options, tree::Tree& tree, ContentReader& contents, std::string root)
       : options_(options), tree_(tree), contents_(contents), root_(std::move(root)) {}
   Result<void> scan_dir(int dirfd, tree::Node& dir, const std::string& rel);
-  Result<void> load_node(int dirfd, const char* name, const std::string& rel, tree::Node& node, const struct stat& st);
+  Result<void> load_node(int dirfd, const char* name, const std::string& rel, tree::Node& node, const FileStat& st);
   void place_linked_inodes(tree::Node& root);
 
  private:
-  bool link_to_seen(const struct stat& st, tree::Node& node);
+  bool link_to_seen(const FileStat& st, tree::Node& node);
 
   std::string show(const std::string& rel) const { return rel.empty() ? root_ : root_ + "/" + rel; }
   XattrFilter filter() const { return {options_.user_xattrs}; }
@@ -37,25 +37,25 @@ class Scanner {
   tree::Tree& tree_;
   ContentReader& contents_;
   std::string root_;
-  std::map<std::pair<dev_t, ino_t>, tree::Node*> seen_;  // --hardlinks only
+  std::map<std::pair<dev_t, uint64_t>, tree::Node*> seen_;  // --hardlinks only
   std::unordered_set<const tree::Node*> linked_;          // inodes with hardlink entries
 };
 
 std::string join(const std::string& dir, const char* name) { return dir.empty() ? name : dir + "/" + name; }
 
-StatStamp stamp_of(const struct stat& st) { return {static_cast<uint64_t>(st.st_size), st.st_mtim, st.st_ctim}; }
+StatStamp stamp_of(const FileStat& st) { return {st.size, st.mtime, st.ctime}; }
 
 // --hardlinks: names of one inode become hardlink entries, except directories and
 // whiteouts. Whiteouts are markers, not content: overlayfs links many to one inode,
 // but the image marks only the parent of an inode's first name (C's writer), so each
 // whiteout must stay an inode of its own to keep hiding what it hides.
-bool keeps_links(const struct stat& st) {
-  return !S_ISDIR(st.st_mode) && st.st_nlink > 1 && !tree::is_whiteout(st.st_mode, static_cast<uint32_t>(st.st_rdev));
+bool keeps_links(const FileStat& st) {
+  return !S_ISDIR(st.mode) && st.nlink > 1 && !tree::is_whiteout(st.mode, static_cast<uint32_t>(st.rdev));
 }
 
-bool Scanner::link_to_seen(const struct stat& st, tree::Node& node) {
+bool Scanner::link_to_seen(const FileStat& st, tree::Node& node) {
   if (!options_.hardlinks || !keeps_links(st)) return false;
-  auto [it, inserted] = seen_.try_emplace({st.st_dev, st.st_ino}, &node);
+  auto [it, inserted] = seen_.try_emplace({st.dev, st.ino}, &node);
   if (inserted) return false;
   node.link_to = it->second;
   node.mode = it->second->mode;
@@ -92,20 +92,20 @@ void Scanner::place_linked_inodes(tree::Node& root) {
 
 // C: lcfs_load_node_from_file, minus the contents (fill_contents reads those).
 Result<void> Scanner::load_node(int dirfd, const char* name, const std::string& rel, tree::Node& node,
-                                const struct stat& st) {
+                                const FileStat& st) {
   if (link_to_seen(st, node)) return {};
-  node.mode = st.st_mode;
-  node.uid = st.st_uid;
-  node.gid = st.st_gid;
-  node.rdev = static_cast<uint32_t>(st.st_rdev);
-  node.size = static_cast<uint64_t>(st.st_size);
-  node.nlink = options_.hardlinks && keeps_links(st) ? static_cast<uint32_t>(st.st_nlink) : 1;
+  node.mode = st.mode;
+  node.uid = st.uid;
+  node.gid = st.gid;
+  node.rdev = static_cast<uint32_t>(st.rdev);
+  node.size = st.size;
+  node.nlink = options_.hardlinks && keeps_links(st) ? static_cast<uint32_t>(st.nlink) : 1;
   if (!options_.use_epoch) {
-    node.mtime_sec = st.st_mtim.tv_sec;
-    node.mtime_nsec = static_cast<uint32_t>(st.st_mtim.tv_nsec);
+    node.mtime_sec = st.mtime.sec;
+    node.mtime_nsec = st.mtime.nsec;
   }
   if (!tree::is_valid_file_type(node.mode)) return make_error(EINVAL, show(rel) + ": unsupported file type");
-  if (S_ISLNK(st.st_mode)) {
+  if (S_ISLNK(st.mode)) {
     char target[fmt::PATH_MAX_LEN];
     ssize_t n = ::readlinkat(dirfd, name, target, sizeof target);
     if (n < 0) return errno_error(errno, show(rel));
@@ -116,9 +116,9 @@ Result<void> Scanner::load_node(int dirfd, const char* name, const std::string& 
   // Each file's xattrs are read exactly once: a non-empty regular file's through the
   // fd the content reader opens, a directory's through the fd scan_dir opens, all
   // others' (empty files included) by path here, before the node is queued.
-  bool by_fd = S_ISDIR(st.st_mode) || ContentReader::reads_xattrs_of(node);
+  bool by_fd = S_ISDIR(st.mode) || ContentReader::reads_xattrs_of(node);
   if (!options_.skip_xattrs && !by_fd) CFS_CHECK(read_xattrs_path(show(rel), filter(), tree_.strings(), node));
-  if (S_ISREG(st.st_mode)) contents_.add({&node, rel, stamp_of(st)});
+  if (S_ISREG(st.mode)) contents_.add({&node, rel, stamp_of(st)});
   return {};
 }
 
@@ -147,15 +147,14 @@ Result<void> Scanner::scan_dir(int dirfd, tree::Node& dir, const std::string& re
     std::string_view name = de->d_name;
     if (name == "." || name == "..") continue;
     std::string child_rel = join(rel, de->d_name);
-    struct stat st;
-    if (::fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) return errno_error(errno, show(child_rel));
-    if (options_.skip_devices && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) continue;
+    FileStat st = CFS_TRY(stat_at(fd, de->d_name, AT_SYMLINK_NOFOLLOW, show(child_rel)));
+    if (options_.skip_devices && (S_ISCHR(st.mode) || S_ISBLK(st.mode))) continue;
     tree::Node* child = tree_.new_node();
     child->name = tree_.keep(name);
     child->parent = &dir;
     dir.children.push_back(child);
     CFS_CHECK(load_node(fd, de->d_name, child_rel, *child, st));
-    if (S_ISDIR(st.st_mode)) subdirs.push_back(child);
+    if (S_ISDIR(st.mode)) subdirs.push_back(child);
   }
   d.reset();
   for (tree::Node* sub : subdirs) CFS_CHECK(scan_dir(dirfd, *sub, join(rel, sub->name.str().c_str())));
@@ -167,9 +166,8 @@ Result<void> Scanner::scan_dir(int dirfd, tree::Node& dir, const std::string& re
 Result<tree::Tree> scan_directory(const std::string& root, const ScanOptions& options, ContentReader& contents) {
   UniqueFd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root_fd.valid()) return errno_error(errno, root);
-  struct stat st;
-  if (::fstat(root_fd.get(), &st) < 0) return errno_error(errno, root);
-  if (!S_ISDIR(st.st_mode)) return make_error(ENOTDIR, root + ": not a directory");
+  FileStat st = CFS_TRY(stat_fd(root_fd.get(), root));
+  if (!S_ISDIR(st.mode)) return make_error(ENOTDIR, root + ": not a directory");
   tree::Tree tree;
   contents.set_root(tree, root_fd.get(), root, !options.skip_xattrs, {options.user_xattrs});
   Scanner scanner(options, tree, contents, root);

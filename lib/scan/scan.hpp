@@ -9,12 +9,12 @@
 #include <memory>
 #include <string>
 #include <sys/stat.h>
-#include <ctime>
 #include <vector>
 
 #include "scan/xattrs.hpp"
 #include "store/object_store.hpp"
 #include "tree/tree.hpp"
+#include "util/file_stat.hpp"
 #include "util/result.hpp"
 #include "util/unique_fd.hpp"
 
@@ -31,8 +31,8 @@ struct ScanOptions {
 /// What the scan's lstat saw of a file: the read must find it unchanged.
 struct StatStamp {
   uint64_t size = 0;
-  struct timespec mtime = {};
-  struct timespec ctime = {};
+  FileTime mtime;
+  FileTime ctime;
 };
 
 /// A regular file whose contents (and, for non-empty ones, xattrs) still have to be read.

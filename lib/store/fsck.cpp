@@ -60,7 +60,7 @@ struct Fixer {
     if (!fd.valid()) return errno_error(errno, store_path + "/" + rel);
     auto r = fsverity::enable_fd(fd.get(), alg_of_object_path(rel));
     if (r) ++report.verity_enabled;
-    else if (r.error().errnum == EOPNOTSUPP || r.error().errnum == ENOTTY) try_verity = false;
+    else if (fsverity::enable_unsupported(r.error().errnum)) try_verity = false;
     else if (r.error().errnum != EEXIST && r.error().errnum != ETXTBSY)
       return make_error(r.error().errnum, store_path + "/" + rel + ": " + r.error().msg);
     return {};

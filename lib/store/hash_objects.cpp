@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/cpus.hpp"
+#include "util/file_stat.hpp"
 #include "util/hex.hpp"
 #include "util/io.hpp"
 #include "util/thread_budget.hpp"
@@ -76,10 +77,10 @@ class Worker {
 
   // Holes skipped, on the CPUs of workers that have finished.
   void hash_big(int fd, size_t i) {
-    struct stat st;
-    if (::fstat(fd, &st) < 0) return void(out_[i].error = std::string("cannot read: ") + std::strerror(errno));
+    auto st = stat_fd(fd, "");
+    if (!st) return void(out_[i].error = std::string("cannot read: ") + std::strerror(st.error().errnum));
     fsverity::FileDigestOptions options{.threads = threads_, .budget = &budget_};
-    auto d = fsverity::digest_of_file(fd, static_cast<uint64_t>(st.st_size), alg_of_object_path(objects_[i].path), options);
+    auto d = fsverity::digest_of_file(fd, st->size, alg_of_object_path(objects_[i].path), options);
     if (!d) return void(out_[i].error = "cannot read: " + d.error().msg);
     finish(i, *d);
   }
@@ -97,7 +98,7 @@ class Worker {
     }
     int e = m.error().errnum;
     if (e == ENODATA) r.verity = ObjectHash::Verity::missing;
-    else if (e == EOPNOTSUPP || e == ENOTTY) g_try_measure.store(false, std::memory_order_relaxed);
+    else if (fsverity::verity_unsupported(e)) g_try_measure.store(false, std::memory_order_relaxed);
     return false;
   }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <sys/stat.h>
 
+#include "util/file_stat.hpp"
 #include "util/io.hpp"
 
 namespace cfs::store {
@@ -51,10 +52,8 @@ Result<void> for_each_entry(DIR* dir, const std::string& path, F&& f) {
 }
 
 Result<Entry> stat_entry(int dir_fd, std::string_view name, std::string rel, const std::string& store_path) {
-  struct stat st;
-  if (::fstatat(dir_fd, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return errno_error(errno, store_path + "/" + rel);
-  return Entry{std::move(rel), st.st_mode, static_cast<uint64_t>(st.st_size), st.st_mtim.tv_sec, st.st_ctim.tv_sec};
+  FileStat st = CFS_TRY(stat_at(dir_fd, std::string(name).c_str(), AT_SYMLINK_NOFOLLOW, store_path + "/" + rel));
+  return Entry{std::move(rel), st.mode, st.size, st.mtime.sec, st.ctime.sec};
 }
 
 // Why a top-level entry breaks the store rule, or "" when it does not.

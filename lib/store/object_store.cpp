@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "store/copy.hpp"
+#include "util/file_stat.hpp"
 #include "util/hex.hpp"
 #include "util/io.hpp"
 
@@ -21,7 +22,7 @@ std::atomic<bool> g_try_verity{true};
 void try_enable_verity(int fd, fsverity::HashAlg alg) {
   if (!g_try_verity.load(std::memory_order_relaxed)) return;
   auto r = fsverity::enable_fd(fd, alg);
-  if (!r && (r.error().errnum == EOPNOTSUPP || r.error().errnum == ENOTTY)) g_try_verity.store(false);
+  if (!r && fsverity::enable_unsupported(r.error().errnum)) g_try_verity.store(false);
 }
 
 std::string temp_name() {
@@ -86,8 +87,7 @@ bool ObjectStore::contains(const fsverity::Digest& digest) {
     std::lock_guard lock(mutex_);
     if (queued_.count(name)) return true;
   }
-  struct stat st;
-  return ::fstatat(dir_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+  return stat_at(dir_.get(), name.c_str(), AT_SYMLINK_NOFOLLOW, name).ok();
 }
 
 Result<void> ObjectStore::ensure_subdir(const std::string& name) {
@@ -163,8 +163,7 @@ Result<void> ObjectStore::add(int src_fd, uint64_t size, const fsverity::Digest&
     std::lock_guard lock(mutex_);
     if (!queued_.insert(name).second) return {};  // another file with the same content
   }
-  struct stat st;
-  if (::fstatat(dir_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return {};
+  if (stat_at(dir_.get(), name.c_str(), AT_SYMLINK_NOFOLLOW, name)) return {};
   CFS_CHECK(ensure_subdir(name.substr(0, 2)));
   Pending staged = CFS_TRY(copy_to_temp(src_fd, size, src_name, name.substr(0, 2)));
   return queue_pending(std::move(staged), std::move(name));
@@ -231,8 +230,7 @@ Result<void> ObjectStore::add_new(NewObject&& object, const fsverity::Digest& di
     std::lock_guard lock(mutex_);
     if (!queued_.insert(name).second) return {};  // dropped: the same content is queued
   }
-  struct stat st;
-  if (::fstatat(dir_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return {};
+  if (stat_at(dir_.get(), name.c_str(), AT_SYMLINK_NOFOLLOW, name)) return {};
   CFS_CHECK(ensure_subdir(name.substr(0, 2)));
   if (::fchmod(object.fd(), 0644) < 0) return errno_error(errno, "storing " + src_name + " in " + path_);  // whatever the umask
   Pending staged;

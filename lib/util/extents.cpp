@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include "util/file_stat.hpp"
 
 namespace cfs {
 
@@ -18,8 +19,8 @@ ByteRange DataExtents::next_data(uint64_t offset) {
 // No data after `offset`: a hole up to the end of file, or a file that shrank
 // below `size`, whose end the reader must see (as data: its read comes up short).
 ByteRange DataExtents::hole_to_end(uint64_t offset) const {
-  struct stat st;
-  if (::fstat(fd_, &st) == 0 && static_cast<uint64_t>(st.st_size) < size_) return {offset, size_};
+  auto st = stat_fd(fd_, "");
+  if (st && st->size < size_) return {offset, size_};
   return {size_, size_};
 }
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds one C API test program against the *installed* library, the way a
 # user's program is built, and runs it:
-#   run-capi-test.sh NAME BUILD_DIR SOURCE_DIR MKCOMPOSEFS SANITIZE
+#   run-capi-test.sh NAME BUILD_DIR SOURCE_DIR MKCOMPOSEFS SANITIZE CC [CC_ARGS...]
 # The library, headers and composefs.pc are installed with
 # `meson install --destdir` into a temporary directory; the program is compiled
-# with the system cc and `pkg-config --cflags --libs composefs` only.
+# with CC (meson's C compiler for the host machine, the cross compiler in a cross
+# build) and `pkg-config --cflags --libs composefs` only.
 # NAME: nodes write static load verity build build-tree mount strict symbols. Exit 77 = skipped.
 set -euo pipefail
 name=$1 build=$2 src=$3 mk=$4 sanitize=$5
+cc_cmd=("${@:6}")
 here=$src/tests/capi
 work=$(mktemp -d)
 cleanup() {
@@ -26,6 +28,7 @@ libdir=$(pkg-config --variable=libdir composefs)  # pkgconf applies the sysroot 
 export LD_LIBRARY_PATH=$libdir
 
 compile() {  # compile NAME [OUT LIBS...]: $work/test-NAME, or OUT linked with LIBS
+  [ ${#cc_cmd[@]} -gt 0 ] || { echo "SKIP: meson found no C compiler for the host machine"; exit 77; }
   local src_name=$1 out=${2:-$work/test-$1} san=()
   shift $(($# > 1 ? 2 : 1))
   [ "$sanitize" = none ] || san=(-fsanitize="$sanitize" -fno-sanitize-recover=all)
@@ -33,7 +36,7 @@ compile() {  # compile NAME [OUT LIBS...]: $work/test-NAME, or OUT linked with L
   # shellcheck disable=SC2207  # pkg-config output is meant to be split
   [ ${#libs[@]} -gt 0 ] || libs=($(pkg-config --libs composefs))
   # shellcheck disable=SC2046
-  cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror "${san[@]}" -I"$here" \
+  "${cc_cmd[@]}" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror "${san[@]}" -I"$here" \
     $(pkg-config --cflags composefs) "$here/test-$src_name.c" "${libs[@]}" -o "$out"
 }
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "erofs/reader/reader.hpp"
+#include "util/file_stat.hpp"
 
 namespace cfs::erofs {
 
@@ -15,14 +16,14 @@ Result<MappedImage> MappedImage::open(const std::string& path) {
 }
 
 Result<MappedImage> MappedImage::map_fd(int fd) {
-  struct stat st;
-  if (::fstat(fd, &st) < 0) return make_error(errno, std::strerror(errno));
-  if (st.st_size < 0 || static_cast<uint64_t>(st.st_size) > kMaxImageSize)
-    return make_error(EFBIG, "image larger than 1 GiB");
-  if (st.st_size == 0) return MappedImage(nullptr, 0);  // the reader rejects it
-  void* addr = ::mmap(nullptr, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  auto st = stat_fd(fd, "");
+  if (!st) return make_error(st.error().errnum, std::strerror(st.error().errnum));
+  if (st->size > kMaxImageSize) return make_error(EFBIG, "image larger than 1 GiB");
+  const auto size = static_cast<size_t>(st->size);  // fits: at most 1 GiB
+  if (size == 0) return MappedImage(nullptr, 0);  // the reader rejects it
+  void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (addr == MAP_FAILED) return make_error(errno, std::strerror(errno));
-  return MappedImage(addr, st.st_size);
+  return MappedImage(addr, size);
 }
 
 MappedImage::MappedImage(MappedImage&& o) noexcept : addr_(o.addr_), size_(o.size_) {
