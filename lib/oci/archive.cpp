@@ -14,7 +14,7 @@ ArchiveReader::~ArchiveReader() {
   if (a_) archive_read_free(a_);
 }
 
-long ArchiveReader::read_callback(struct archive* a, void* self, const void** buffer) {
+ssize_t ArchiveReader::read_callback(struct archive* a, void* self, const void** buffer) {
   auto* r = static_cast<ArchiveReader*>(self);
   auto n = r->src_.read(r->buffer_);
   if (!n) {
@@ -23,7 +23,7 @@ long ArchiveReader::read_callback(struct archive* a, void* self, const void** bu
     return -1;
   }
   *buffer = r->buffer_.data();
-  return static_cast<long>(*n);
+  return static_cast<ssize_t>(*n);
 }
 
 Result<std::unique_ptr<ArchiveReader>> ArchiveReader::open(ByteSource& src, ArchiveKind kind, std::string what) {

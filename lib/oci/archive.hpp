@@ -3,6 +3,8 @@
 // stays inside lib/oci.
 #pragma once
 
+#include <sys/types.h>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,7 +38,7 @@ class ArchiveReader {
 
  private:
   ArchiveReader(ByteSource& src, std::string what);
-  static long read_callback(struct archive* a, void* self, const void** buffer);
+  static ssize_t read_callback(struct archive* a, void* self, const void** buffer);  // la_ssize_t: ssize_t
 
   struct archive* a_ = nullptr;
   ByteSource& src_;

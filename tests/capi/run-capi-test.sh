@@ -25,7 +25,7 @@ pc=$(find "$dest" -name composefs.pc)
 export PKG_CONFIG_PATH=${pc%/*} PKG_CONFIG_SYSROOT_DIR=$dest
 libdir=$(pkg-config --variable=libdir composefs)  # pkgconf applies the sysroot here,
 [ -d "$libdir" ] || libdir=$dest$libdir           # classic pkg-config does not
-export LD_LIBRARY_PATH=$libdir
+export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}  # a cross build adds its sysroot
 
 compile() {  # compile NAME [OUT LIBS...]: $work/test-NAME, or OUT linked with LIBS
   [ ${#cc_cmd[@]} -gt 0 ] || { echo "SKIP: meson found no C compiler for the host machine"; exit 77; }
