@@ -124,6 +124,8 @@ fi
 # ---- composefs-fuse: digest= and verity in user space, SHA-512 ----------------
 if [ -z "$fuse" ]; then
   echo "SKIP - composefs-fuse: FUSE support was not built (-Dfuse=disabled)"
+elif [ "${CFS_NO_FUSE:-}" = 1 ]; then
+  echo "SKIP - composefs-fuse: CFS_NO_FUSE=1 (under qemu-user, /dev/fuse messages are not translated)"
 elif [ ! -e /dev/fuse ] || ! command -v fusermount3 > /dev/null; then
   echo "SKIP - composefs-fuse: no /dev/fuse or fusermount3"
 else
