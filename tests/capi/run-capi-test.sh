@@ -55,7 +55,7 @@ case $name in
   symbols)
     # exactly the 62 functions of composefs-c 1.0.8, nothing else, soname .so.1
     pkg-config --atleast-version=1.0.8 composefs
-    objdump -p "$libdir/libcomposefs.so.1" | grep -q 'SONAME *libcomposefs\.so\.1$'
+    objdump -p "$libdir/libcomposefs.so.1" | grep 'SONAME *libcomposefs\.so\.1$' >/dev/null
     nm -D --defined-only "$libdir/libcomposefs.so.1" | awk '{print $3}' | sort > "$work/exported"
     diff -u "$here/symbols.txt" "$work/exported"
     echo "exports: $(wc -l < "$work/exported") symbols, as expected"
@@ -76,12 +76,12 @@ case $name in
     static_libs=($(pkg-config --static --libs composefs))
     if [ "$sanitize" = none ]; then
       compile write "$work/test-static" -static "${static_libs[@]}"
-      ! objdump -p "$work/test-static" | grep -q NEEDED || { echo "test-static is not fully static"; exit 1; }
+      ! objdump -p "$work/test-static" | grep NEEDED >/dev/null || { echo "test-static is not fully static"; exit 1; }
     else
       others=()
       for l in "${static_libs[@]}"; do [ "$l" = -lcomposefs ] || others+=("$l"); done
       compile write "$work/test-static" -Wl,-Bstatic -lcomposefs -Wl,-Bdynamic "${others[@]}"
-      ! objdump -p "$work/test-static" | grep -q 'NEEDED.*libcomposefs' || { echo "test-static needs libcomposefs.so"; exit 1; }
+      ! objdump -p "$work/test-static" | grep 'NEEDED.*libcomposefs' >/dev/null || { echo "test-static needs libcomposefs.so"; exit 1; }
     fi
     echo "linked with: ${static_libs[*]}"
     check_write "$work/test-static"

@@ -93,7 +93,9 @@ compare_install() {
 needs_fuse() {
   local f
   find "$1" -type f | while read -r f; do
-    objdump -p "$f" 2>/dev/null | grep -q 'NEEDED.*libfuse3' && echo "${f#"$1"}"
+    # grep reads all of objdump's output: with pipefail, grep -q's early exit
+    # could kill objdump with SIGPIPE and fail the pipeline at random.
+    objdump -p "$f" 2>/dev/null | grep 'NEEDED.*libfuse3' >/dev/null && echo "${f#"$1"}"
   done
 }
 
