@@ -120,7 +120,7 @@ run_alg() {
   cp "$w/plain" "$w/victim" && fsverity enable --hash-alg="$alg" "$w/victim" && corrupt_on_disk "$w/victim"
   check "[$alg] a verity file corrupted on disk does not read (EIO)" eval "! reads '$w/victim' && grep -q 'Input/output error' '$work/err'"
   check "[$alg]   measure-file still gives its digest: the kernel's measurement" \
-    test "$("$info" "${hash[@]}" measure-file "$w/victim")" = "$dig"
+    test "$("$info" "${hash[@]}" measure-file "$w/victim" 2> /dev/null)" = "$dig"
   if [ -n "$with_c" ]; then
     check "[$alg]   C: measure-file gives the same" test "$("$c/composefs-info" measure-file "$w/victim")" = "$dig"
   fi
