@@ -184,6 +184,15 @@ run_alg() {
       check "[$alg]   umount" unmount
     fi
   done
+  # digest= names the image's own fs-verity: an image file without it is refused
+  local ctools=("$mc"); [ -z "$with_c" ] || ctools+=("$c/mount.composefs")
+  for t in "${ctools[@]}"; do
+    local who="[$alg]"; [ "$t" = "$mc" ] || who="[$alg] C:"
+    check "$who digest= on an image file without fs-verity: refused" \
+      eval "! '$t' -o 'basedir=$w/store,digest=$idig' '$w/nodigest.cfs' '$mnt' 2> '$work/err'"
+    check "$who   saying so" grep -q 'Image has no fs-verity' "$work/err"
+    check "$who   nothing mounted" eval "! mountpoint -q '$mnt'"
+  done
   check "[$alg] image without digests, no verity option: reads" "$mc" -o "basedir=$w/store" "$w/nodigest.cfs" "$mnt"
   check "[$alg]   reads the tree" diff -r "$src" "$mnt"
   check "[$alg]   umount" unmount
