@@ -1,9 +1,10 @@
 /* lcfs_mount_image / lcfs_mount_fd with fs-verity, on a kernel and filesystem
  * that have it (run by tests/vm/test-verity.sh inside the test VM):
- *   test-mount-verity IMAGE OBJDIR DIGEST WORKDIR PATH SOURCE OVERLAY_VERITY
+ *   test-mount-verity IMAGE OBJDIR DIGEST WORKDIR PATH SOURCE OVERLAY_VERITY NODIGEST
  * IMAGE has fs-verity enabled, DIGEST is its digest; PATH is a file in the
  * image whose content is the file SOURCE. OVERLAY_VERITY is 1 when the
- * kernel's overlayfs has verity= (Linux >= 6.6), else 0.
+ * kernel's overlayfs has verity= (Linux >= 6.6), else 0. NODIGEST is IMAGE's
+ * tree in an image that records no fs-verity digests of its files.
  * Checks the options ostree passes (READONLY, image_mountdir, an expected
  * digest, REQUIRE_VERITY), a wrong digest, an image without fs-verity, a
  * writable (transient) mount, and REQUIRE_VERITY / TRY_VERITY on their own.
@@ -19,7 +20,7 @@
 #include "check.h"
 
 static char workdir[2048], mnt[4096], lower[4096];
-static const char *image, *objdir, *digest, *path, *source;
+static const char *image, *objdir, *digest, *path, *source, *nodigest_image;
 
 static size_t read_file(const char *file, char *buf, size_t size)
 {
@@ -145,12 +146,40 @@ static void test_flags_alone(int overlay_verity)
 	check_content_and_umount();
 }
 
+/* REQUIRE_VERITY and TRY_VERITY reach overlayfs as verity=require where it has
+ * it: in an image recording no digests no file opens (EIO). Without the flags,
+ * or where overlayfs has no verity= (TRY_VERITY only), the file reads. */
+static void test_enforced(int overlay_verity)
+{
+	static const uint32_t flags[] = { LCFS_MOUNT_FLAGS_REQUIRE_VERITY, LCFS_MOUNT_FLAGS_TRY_VERITY, 0 };
+	char file[8192];
+	size_t i;
+	int fd;
+
+	snprintf(file, sizeof(file), "%s/%s", mnt, path);
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		struct lcfs_mount_options_s o = options(flags[i], NULL);
+		if (!overlay_verity && flags[i] == LCFS_MOUNT_FLAGS_REQUIRE_VERITY)
+			continue; /* refused: test_flags_alone */
+		CHECK(lcfs_mount_image(nodigest_image, mnt, &o) == 0);
+		if (overlay_verity && flags[i] != 0) {
+			fd = open(file, O_RDONLY | O_CLOEXEC);
+			CHECK(fd < 0 && errno == EIO);
+			if (fd >= 0)
+				close(fd);
+			CHECK(umount2(mnt, 0) == 0);
+		} else {
+			check_content_and_umount();
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int overlay_verity;
 
-	if (argc != 8) {
-		fprintf(stderr, "usage: test-mount-verity IMAGE OBJDIR DIGEST WORKDIR PATH SOURCE OVERLAY_VERITY\n");
+	if (argc != 9) {
+		fprintf(stderr, "usage: test-mount-verity IMAGE OBJDIR DIGEST WORKDIR PATH SOURCE OVERLAY_VERITY NODIGEST\n");
 		return 2;
 	}
 	image = argv[1];
@@ -159,6 +188,7 @@ int main(int argc, char **argv)
 	path = argv[5];
 	source = argv[6];
 	overlay_verity = strcmp(argv[7], "1") == 0;
+	nodigest_image = argv[8];
 	snprintf(workdir, sizeof(workdir), "%s", argv[4]);
 	snprintf(mnt, sizeof(mnt), "%s/mnt", workdir);
 	snprintf(lower, sizeof(lower), "%s/lower", workdir);
@@ -169,5 +199,6 @@ int main(int argc, char **argv)
 	test_wrong_and_missing_verity();
 	test_transient(overlay_verity);
 	test_flags_alone(overlay_verity);
+	test_enforced(overlay_verity);
 	return check_done("test-mount-verity");
 }

@@ -229,11 +229,11 @@ run_alg() {
   # the C API, as ostree calls it
   mkdir -p "$w/capi"
   check "[$alg] C API: lcfs_mount_image/fd with verity" \
-    "$capi" "$w/img.cfs" "$w/store" "$idig" "$w/capi" big "$src/big" $overlay_verity
+    "$capi" "$w/img.cfs" "$w/store" "$idig" "$w/capi" big "$src/big" $overlay_verity "$w/nodigest.cfs"
   if [ -n "$with_c" ]; then
     mkdir -p "$w/capi-c"
     check "[$alg]   C: the same with composefs-c's libcomposefs" \
-      env LD_LIBRARY_PATH="$c/../libcomposefs" "$capi" "$w/img.cfs" "$w/store" "$idig" "$w/capi-c" big "$src/big" $overlay_verity
+      env LD_LIBRARY_PATH="$c/../libcomposefs" "$capi" "$w/img.cfs" "$w/store" "$idig" "$w/capi-c" big "$src/big" $overlay_verity "$w/nodigest.cfs"
   fi
 }
 
