@@ -56,6 +56,10 @@ cfs_vm_kernel() {
   if [ -z "$dir" ]; then
     local pkg
     pkg=$(apt-cache search --names-only "$re" | awk '{print $1}' | sort -V | tail -1)
+    if [ -z "$pkg" ] && [ -z "${_cfs_apt_updated:-}" ]; then  # package lists not fetched yet
+      _cfs_sudo apt-get update -qq >&2 && _cfs_apt_updated=1
+      pkg=$(apt-cache search --names-only "$re" | awk '{print $1}' | sort -V | tail -1)
+    fi
     [ -n "$pkg" ] || { echo "no Debian kernel package for Linux $series (apt-get update?)" >&2; return 1; }
     dir=$CFS_VM_CACHE/$pkg
     echo "Fetching $pkg into $CFS_VM_CACHE" >&2
