@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: a release build with -Werror (unit, golden and tool
-# tests), then the same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+# tests), the VM suites (tests/vm) with it, then the same tests under
+# AddressSanitizer + UndefinedBehaviorSanitizer, then other architectures.
 # Exits non-zero on any failure; meson prints the Ok/Fail summary of each run.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -17,6 +18,22 @@ run_suite() {  # run_suite BUILDDIR MESON_SETUP_ARGS...
 }
 
 run_suite build-test --buildtype=release -Dwerror=true
+
+# The VM suites (tests/vm, README "Kernels and fs-verity"): Debian 12's 6.1 and
+# 6.12 kernels booted under qemu, fs-verity and the mount paths for real; with KVM
+# where it works, else emulated (TCG), about 3 minutes for both.
+vm_pass() {
+  echo "== VM suites in build-test: tests/vm/run ${CFS_VM_KERNELS[*]} (meson test --suite vm)"
+  if [ "${CFS_SKIP_VM:-}" = 1 ]; then echo "skipped: VM suites (CFS_SKIP_VM=1)"; return; fi
+  local k
+  for k in "${CFS_VM_KERNELS[@]}"; do
+    cfs_vm_kernel "$k" > /dev/null || echo "no Debian kernel $k to boot: its suite will skip"
+  done
+  [ -w /dev/kvm ] || echo "no KVM (/dev/kvm): the guests run emulated (TCG)"
+  meson test -C build-test --suite vm --num-processes 1 --print-errorlogs || status=1
+  grep -h '^SKIP: ' build-test/meson-logs/testlog.txt | sed 's/^SKIP: /skipped: /' || true
+}
+vm_pass
 run_suite build-sanitize --buildtype=debugoptimized -Dwerror=true \
   -Db_sanitize=address,undefined -Db_lundef=false
 

@@ -92,6 +92,22 @@ run() { local want=$1; shift; "$mc" "$@" > "$work/out" 2> "$work/err"; local rc=
 one_line_err() { [ "$(wc -l < "$work/err")" -eq 1 ] && grep -q "^mount.composefs: $1" "$work/err"; }
 same_as_src() { "$tm" manifest "$mnt" | diff "$work/src.manifest" - > "$work/diff" || { head -20 "$work/diff"; return 1; }; }
 store_untouched() { "$tm" manifest "$work/store" | diff -q "$work/store.manifest" - > /dev/null; }
+kernel_at_least() { [ "$(printf '%s\n' "$1" "$(uname -r)" | sort -V | head -1)" = "$1" ]; }
+# EROFS mounts a file directly from Linux 6.12 on; before, a loop device is needed.
+file_backed_erofs() { kernel_at_least 6.12; }
+# overlay_layers_as_kernel FORCE: the overlay's layers, as mountinfo shows them,
+# took the form this kernel and FORCE call for: the new mount API's lowerdir+ and
+# datadir+ from 6.8, data-only layers ('::') in the legacy option from 6.5, plain
+# lower layers (':') before that or when forced with nodata.
+overlay_layers_as_kernel() {
+  local opts want
+  opts=$(grep -F " $mnt " /proc/self/mountinfo | awk '{print $NF}')
+  if [ "${1%nodata}" != "$1" ] || ! kernel_at_least 6.5; then want='lowerdir=[^,:]*:[^:]'
+  elif [ "${1#*legacy}" != "$1" ] || ! kernel_at_least 6.8; then want='lowerdir=[^,:]*::'
+  else want='lowerdir\+=[^,]*,datadir\+='
+  fi
+  grep -qE "(^|,)$want" <<< "$opts" || { echo "  overlay options: $opts (want $want)"; return 1; }
+}
 clean() { ! mounted && ! loops_of_ours && [ "$(tmp_dirs)" = "$tmp_before" ]; }
 unmount() { umount "$mnt" && ! mounted; }
 
@@ -109,7 +125,8 @@ for force in "" loop legacy loop,legacy legacy,nodata; do
   check "$t mount" run 0 -o basedir="$work/store" "$img" "$mnt"
   check "$t   source is composefs" grep -qF " $mnt rw,relatime - overlay composefs " /proc/self/mountinfo
   check "$t   tree matches the source" same_as_src
-  if [ "${force#loop}" != "$force" ]; then
+  check "$t   overlay layers in the form this kernel takes" overlay_layers_as_kernel "$force"
+  if [ "${force#loop}" != "$force" ] || ! file_backed_erofs; then
     check "$t   a loop device backs it" loops_of_ours
   else
     check "$t   no loop device (file-backed)" eval '! loops_of_ours'
