@@ -59,6 +59,9 @@ Result<void> fill_entry(struct archive_entry* e, TarEntry& out) {
   if (uid < 0 || gid < 0 || uid > UINT32_MAX || gid > UINT32_MAX) return make_error(EINVAL, "owner out of range");
   out.uid = static_cast<uint32_t>(uid);
   out.gid = static_cast<uint32_t>(gid);
+  // libarchive keeps 64-bit times but hands them out as time_t: where time_t is
+  // 32 bits (Debian's i386) an mtime outside 1901-2038 arrives wrapped and cannot
+  // be told from a real one (README, "Architectures").
   out.mtime_sec = archive_entry_mtime(e);
   long nsec = archive_entry_mtime_nsec(e);
   out.mtime_nsec = nsec >= 0 && nsec < 1000000000 ? static_cast<uint32_t>(nsec) : 0;
