@@ -21,7 +21,7 @@ run_suite build-test --buildtype=release -Dwerror=true
 
 # The VM suites (tests/vm, README "Kernels and fs-verity"): Debian 12's 6.1 and
 # 6.12 kernels booted under qemu, fs-verity and the mount paths for real; with KVM
-# where it works, else emulated (TCG), about 3 minutes for both.
+# where it works, else emulated (TCG), about 2.5 minutes for both.
 vm_pass() {
   echo "== VM suites in build-test: tests/vm/run ${CFS_VM_KERNELS[*]} (meson test --suite vm)"
   if [ "${CFS_SKIP_VM:-}" = 1 ]; then echo "skipped: VM suites (CFS_SKIP_VM=1)"; return; fi
