@@ -41,6 +41,9 @@ _cfs_apt_install() {
   DEBIAN_FRONTEND=noninteractive _cfs_sudo apt-get install -y -qq "${opts[@]}" "${missing[@]}" >/dev/null
 }
 
+# _cfs_newest_package REGEX: the newest version of the packages named REGEX.
+_cfs_newest_package() { apt-cache search --names-only "$1" | awk '{print $1}' | sort -V | tail -1; }
+
 # cfs_vm_kernel SERIES (6.1, 6.12, ...): prints the directory holding Debian 12's
 # amd64 kernel of that series unpacked (boot/vmlinuz-*, lib/modules/*, depmod
 # run), from $CFS_VM_CACHE. The first call fetches the newest such package with
@@ -55,10 +58,10 @@ cfs_vm_kernel() {
     grep -E "/${re#^}" | sort -V | tail -1) || true
   if [ -z "$dir" ]; then
     local pkg
-    pkg=$(apt-cache search --names-only "$re" | awk '{print $1}' | sort -V | tail -1)
+    pkg=$(_cfs_newest_package "$re")
     if [ -z "$pkg" ] && [ -z "${_cfs_apt_updated:-}" ]; then  # package lists not fetched yet
       _cfs_sudo apt-get update -qq >&2 && _cfs_apt_updated=1
-      pkg=$(apt-cache search --names-only "$re" | awk '{print $1}' | sort -V | tail -1)
+      pkg=$(_cfs_newest_package "$re")
     fi
     [ -n "$pkg" ] || { echo "no Debian kernel package for Linux $series (apt-get update?)" >&2; return 1; }
     dir=$CFS_VM_CACHE/$pkg
