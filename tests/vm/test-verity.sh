@@ -91,6 +91,8 @@ cp "$src/big" "$src/dir/same"
 echo small > "$src/small" && : > "$src/empty" && ln -s big "$src/link"
 
 # ---- per algorithm ---------------------------------------------------------
+# who_runs TOOL: the prefix of a check's name, "[ALG]" or "[ALG] C:" for C's tool
+who_runs() { if [ "$1" = "$mc" ]; then echo "[$alg]"; else echo "[$alg] C:"; fi; }
 run_alg() {
   local alg=$1 w=$work/$1 hash=(--hash="$1")
   local with_c=
@@ -133,8 +135,9 @@ run_alg() {
   check "[$alg] the image's fs-verity = mkcomposefs --print-digest-only" test "$(measured "$w/img.cfs")" = "$alg:$idig"
   local tools=("$mc") t
   [ -z "$with_c" ] || tools+=("$c/mount.composefs")
+  local who
   for t in "${tools[@]}"; do
-    local who="[$alg]"; [ "$t" = "$mc" ] || who="[$alg] C:"
+    who=$(who_runs "$t")
     if [ $overlay_verity = 1 ]; then
       check "$who digest= right: mounts" "$t" -o "basedir=$w/store,digest=$idig" "$w/img.cfs" "$mnt"
       check "$who   reads the tree" diff -r "$src" "$mnt"
@@ -185,9 +188,8 @@ run_alg() {
     fi
   done
   # digest= names the image's own fs-verity: an image file without it is refused
-  local ctools=("$mc"); [ -z "$with_c" ] || ctools+=("$c/mount.composefs")
-  for t in "${ctools[@]}"; do
-    local who="[$alg]"; [ "$t" = "$mc" ] || who="[$alg] C:"
+  for t in "${tools[@]}"; do
+    who=$(who_runs "$t")
     check "$who digest= on an image file without fs-verity: refused" \
       eval "! '$t' -o 'basedir=$w/store,digest=$idig' '$w/nodigest.cfs' '$mnt' 2> '$work/err'"
     check "$who   saying so" grep -q 'Image has no fs-verity' "$work/err"
